@@ -1,0 +1,81 @@
+/*
+ * main.c - the ttyvm command: one table of verbs, dispatch and help.
+ *
+ * `ttyvm` alone will open the manager (TUI); until it exists it prints the
+ * verbs.  Every verb takes --help.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "ui/cli.h"
+#include "util/log.h"
+#include "util/util.h"
+
+static int cli_help(int argc, char **argv);
+
+static void cli_help_usage(FILE *out)
+{
+	fputs("usage: ttyvm help [VERB]\n", out);
+}
+
+static const struct cli_verb verbs[] = {
+	{ "run", cli_run, "run a VM in the foreground", cli_run_usage },
+	{ "help", cli_help, "show help for a verb", cli_help_usage },
+};
+
+static const struct cli_verb *verb_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: ttyvm VERB [options]   (ttyvm VERB --help for details)\n\n"
+		     "ttyvm %s - a virtualization workstation for the terminal.\n\nVerbs:\n",
+		PACKAGE_VERSION);
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+	fputs("\nSee ttyvm(1).\n", out);
+}
+
+static int cli_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	const struct cli_verb *v = verb_find(argv[1]);
+	if (!v) {
+		log_error("help: unknown verb '%s'", argv[1]);
+		return 1;
+	}
+	v->usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("ttyvm");
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("ttyvm %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	const struct cli_verb *v = verb_find(argv[1]);
+	if (!v) {
+		log_error("unknown verb '%s' (ttyvm --help lists them)", argv[1]);
+		return 1;
+	}
+	return v->run(argc - 1, argv + 1);
+}

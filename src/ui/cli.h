@@ -1,0 +1,33 @@
+/*
+ * cli.h - the verbs of the ttyvm command line.
+ *
+ * One table (main.c) drives dispatch and `ttyvm help`; each verb lives in
+ * its own cli_VERB.c and returns the process exit status.
+ */
+#ifndef TTYVM_CLI_H
+#define TTYVM_CLI_H
+
+#include <stdio.h>
+
+#include "vmm/config.h"
+
+struct cli_verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	void (*usage)(FILE *out);
+};
+
+int cli_run(int argc, char **argv);
+void cli_run_usage(FILE *out);
+
+/*
+ * Parses `run` options into cfg (which the caller initialises with
+ * cli_run_defaults).  Returns 0, 1 on a bad option (message printed),
+ * or 2 when --help was given (usage printed).  Exposed for unit tests.
+ */
+void cli_run_defaults(struct vm_config *cfg);
+int cli_run_parse(int argc, char **argv, struct vm_config *cfg);
+void cli_run_free(struct vm_config *cfg);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * cli_run_test.c - option parsing of `ttyvm run` into a vm_config.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ui/cli.h"
+#include "util/util.h"
+
+static int parse(struct vm_config *cfg, const char *const *args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = (char *)"run";
+	while (*args)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	cli_run_defaults(cfg);
+	return cli_run_parse(argc, argv, cfg);
+}
+
+static void test_defaults_and_full(void **state)
+{
+	struct vm_config cfg;
+	const char *args[] = { "--kernel", "/dev/null", "--initrd", "/dev/null",
+			       "--append", "console=ttyS0 x=\"y z\"", "--memory", "1G",
+			       "--cpus", "4", "--serial", "file:/tmp/out", "--name", "web-1",
+			       "--no-acpi", NULL };
+	(void)state;
+
+	/* /dev/null is a character device: refused as kernel */
+	assert_int_equal(parse(&cfg, args), 1);
+	cli_run_free(&cfg);
+
+	char path[] = "/tmp/ttyvm-cli-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *ok[] = { "-k", path, "-i", path, "-a", "console=ttyS0", "-m", "1G",
+			     "-c", "4", "-s", "file:/tmp/out", "-n", "web-1", "--no-acpi", NULL };
+	assert_int_equal(parse(&cfg, ok), 0);
+	assert_string_equal(cfg.kernel, path);
+	assert_string_equal(cfg.initrd, path);
+	assert_string_equal(cfg.append, "console=ttyS0");
+	assert_int_equal(cfg.memory, GiB);
+	assert_int_equal(cfg.cpus, 4);
+	assert_int_equal(cfg.serial.kind, SERIAL_FILE);
+	assert_string_equal(cfg.serial.path, "/tmp/out");
+	assert_string_equal(cfg.name, "web-1");
+	assert_false(cfg.acpi);
+	cli_run_free(&cfg);
+
+	const char *min[] = { "--kernel", path, NULL };
+	assert_int_equal(parse(&cfg, min), 0);
+	assert_int_equal(cfg.memory, 256 * MiB);
+	assert_int_equal(cfg.cpus, 1);
+	assert_true(cfg.acpi);
+	assert_int_equal(cfg.serial.kind, SERIAL_STDIO);
+	assert_string_equal(cfg.name, "vm");
+	cli_run_free(&cfg);
+
+	const char *bare[] = { "--kernel", path, "--memory", "64", NULL };
+	assert_int_equal(parse(&cfg, bare), 0);
+	assert_int_equal(cfg.memory, 64 * MiB); /* bare number is MiB */
+	cli_run_free(&cfg);
+	close(fd);
+	unlink(path);
+}
+
+static void test_rejections(void **state)
+{
+	struct vm_config cfg;
+	char path[] = "/tmp/ttyvm-cli-XXXXXX";
+	int fd = mkstemp(path);
+	(void)state;
+
+	assert_true(fd >= 0);
+	const char *const bad[][8] = {
+		{ "--memory", "0", "--kernel", path, NULL },
+		{ "--memory", "1M", "--kernel", path, NULL },
+		{ "--memory", "4097K", "--kernel", path, NULL },
+		{ "--memory", "12Q", "--kernel", path, NULL },
+		{ "--cpus", "0", "--kernel", path, NULL },
+		{ "--cpus", "-2", "--kernel", path, NULL },
+		{ "--cpus", "two", "--kernel", path, NULL },
+		{ "--serial", "tcp:1", "--kernel", path, NULL },
+		{ "--serial", "file:", "--kernel", path, NULL },
+		{ "--name", "../etc", "--kernel", path, NULL },
+		{ "--name", "", "--kernel", path, NULL },
+		{ "--name", "-x", "--kernel", path, NULL },
+		{ "--kernel", path, "--flat", path, NULL },
+		{ "--flat", path, "--initrd", path, NULL },
+		{ "--kernel", path, "extra", NULL },
+		{ "--kernel", NULL },
+		{ "--bogus", NULL },
+		{ "--memory", "64M", NULL },
+		{ "--kernel", "/nonexistent", NULL },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = parse(&cfg, bad[i]);
+		if (r != 1)
+			fail_msg("case %zu (%s %s) gave %d, wanted 1", i, bad[i][0],
+				 bad[i][1] ? bad[i][1] : "", r);
+		cli_run_free(&cfg);
+	}
+	const char *help[] = { "--help", NULL };
+	assert_int_equal(parse(&cfg, help), 2);
+	cli_run_free(&cfg);
+	close(fd);
+	unlink(path);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_defaults_and_full),
+	cmocka_unit_test(test_rejections),
+};
+
+UNIT_SUITE(cli_run, tests);
