@@ -1,0 +1,271 @@
+/*
+ * harness.c - spawning ttyvm for integration tests; see harness.h.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *harness_guest(const char *name)
+{
+	static char path[4096];
+	const char *dir = getenv("TTYVM_GUESTS");
+
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "tests/guests", name);
+	return path;
+}
+
+void harness_require_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	fprintf(stderr,
+		"\n##########################################################\n"
+		"## KVM TEST NOT RUN: cannot open /dev/kvm (%s)\n"
+		"## These tests need /dev/kvm; they fail rather than skip.\n"
+		"##########################################################\n\n",
+		strerror(errno));
+	fail_msg("/dev/kvm unavailable: %s", strerror(errno));
+}
+
+static const char *ttyvm_bin(void)
+{
+	const char *b = getenv("TTYVM_BIN");
+	return b && *b ? b : "./ttyvm";
+}
+
+void harness_spawn_env(struct vm_proc *p, const char *const *argv, const char *env)
+{
+	int out[2], err[2];
+	size_t n = 0;
+
+	memset(p, 0, sizeof(*p));
+	while (argv[n])
+		n++;
+	const char **full = calloc(n + 2, sizeof(*full));
+	assert_non_null(full);
+	full[0] = ttyvm_bin();
+	memcpy(full + 1, argv, n * sizeof(*argv));
+
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
+	p->seconds = now_s();
+	p->pid = fork();
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		if (env)
+			putenv((char *)env);
+		execv(full[0], (char *const *)full);
+		fprintf(stderr, "exec %s: %s\n", full[0], strerror(errno));
+		_exit(127);
+	}
+	free(full);
+	close(out[1]);
+	close(err[1]);
+	p->out_fd = out[0];
+	p->err_fd = err[0];
+	p->out = calloc(1, 1);
+	p->err = calloc(1, 1);
+	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+}
+
+void harness_spawn(struct vm_proc *p, const char *const *argv)
+{
+	harness_spawn_env(p, argv, NULL);
+}
+
+static void drain(int *fd, char **buf, size_t *len)
+{
+	char tmp[4096];
+
+	for (;;) {
+		ssize_t n = read(*fd, tmp, sizeof(tmp));
+		if (n > 0) {
+			char *nb = realloc(*buf, *len + (size_t)n + 1);
+			assert_non_null(nb);
+			memcpy(nb + *len, tmp, (size_t)n);
+			*len += (size_t)n;
+			nb[*len] = '\0';
+			*buf = nb;
+			continue;
+		}
+		if (n == 0) {
+			close(*fd);
+			*fd = -1;
+		}
+		return;
+	}
+}
+
+/* Polls output for up to ms; returns false when both pipes are closed. */
+static bool pump(struct vm_proc *p, int ms)
+{
+	struct pollfd fds[2] = { { p->out_fd, POLLIN, 0 }, { p->err_fd, POLLIN, 0 } };
+
+	if (p->out_fd < 0 && p->err_fd < 0)
+		return false;
+	poll(fds, 2, ms);
+	if (p->out_fd >= 0)
+		drain(&p->out_fd, &p->out, &p->out_len);
+	if (p->err_fd >= 0)
+		drain(&p->err_fd, &p->err, &p->err_len);
+	return p->out_fd >= 0 || p->err_fd >= 0;
+}
+
+bool harness_wait_for(struct vm_proc *p, const char *text, int timeout_s)
+{
+	double end = now_s() + timeout_s;
+
+	while (!strstr(p->out, text)) {
+		if (now_s() > end)
+			return false;
+		if (!pump(p, 100))
+			return strstr(p->out, text) != NULL;
+	}
+	return true;
+}
+
+void harness_wait_exit(struct vm_proc *p, int timeout_s)
+{
+	double start = p->seconds, end = now_s() + timeout_s;
+	int st;
+
+	while (pump(p, 100)) {
+		if (now_s() > end) {
+			p->timed_out = true;
+			kill(p->pid, SIGKILL);
+			end += 3600; /* keep draining until the pipes close */
+		}
+	}
+	while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	p->exited = true;
+	p->seconds = now_s() - start;
+	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (p->timed_out || p->status >= 128 || getenv("TTYVM_TEST_VERBOSE")) {
+		fprintf(stderr, "--- ttyvm status %d%s after %.1fs\n--- stdout:\n%s\n--- stderr:\n%s\n",
+			p->status, p->timed_out ? " (KILLED: time limit)" : "",
+			p->seconds, p->out, p->err);
+	}
+}
+
+void harness_run(struct vm_proc *p, const char *const *argv, int timeout_s)
+{
+	harness_spawn(p, argv);
+	harness_wait_exit(p, timeout_s);
+}
+
+void harness_free(struct vm_proc *p)
+{
+	if (!p->exited && p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	if (p->err_fd >= 0)
+		close(p->err_fd);
+	free(p->out);
+	free(p->err);
+	memset(p, 0, sizeof(*p));
+}
+
+unsigned int harness_count_lines(const char *text, const char *prefix)
+{
+	unsigned int n = 0;
+	size_t pl = strlen(prefix);
+
+	for (const char *l = text; l && *l;) {
+		if (strncmp(l, prefix, pl) == 0)
+			n++;
+		l = strchr(l, '\n');
+		if (l)
+			l++;
+	}
+	return n;
+}
+
+const char *harness_line(const char *text, const char *prefix, char *buf, size_t len)
+{
+	size_t pl = strlen(prefix);
+
+	for (const char *l = text; l && *l;) {
+		const char *eol = strchr(l, '\n');
+		size_t ll = eol ? (size_t)(eol - l) : strlen(l);
+		if (ll >= pl && strncmp(l, prefix, pl) == 0) {
+			if (ll && l[ll - 1] == '\r')
+				ll--;
+			if (ll >= len)
+				ll = len - 1;
+			memcpy(buf, l, ll);
+			buf[ll] = '\0';
+			return buf;
+		}
+		l = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+char *harness_temp_file(size_t len, unsigned int seed, unsigned int *fnv1a)
+{
+	char *path = strdup("/tmp/ttyvm-test-XXXXXX");
+	uint32_t h = 2166136261u, x = seed * 2654435761u + 1;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	uint8_t *buf = malloc(len ? len : 1);
+	assert_non_null(buf);
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (uint8_t)x;
+		h = (h ^ buf[i]) * 16777619u;
+	}
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	free(buf);
+	if (fnv1a)
+		*fnv1a = h;
+	return path;
+}
+
+char *harness_temp_text(const char *content)
+{
+	char *path = strdup("/tmp/ttyvm-test-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	size_t n = strlen(content);
+	assert_int_equal(write(fd, content, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
