@@ -1,24 +1,22 @@
 /*
- * i8042.c - the Intel 8042 keyboard controller as found in PCs, with a
- * PS/2 (MF2) keyboard on its first port and a PS/2 mouse on its second.
+ * i8042.c - the Intel 8042 keyboard controller as found in PCs, with the
+ * PS/2 keyboard and mouse of ps2.c on its two ports.
  *
- * Implements what firmware and OS drivers use: the status register, the
- * 32 bytes of controller RAM (byte 0 is the command byte: interrupt
- * enables, system flag, port disables, translation), the controller
- * commands (self-test 0xAA, interface tests 0xAB/0xA9, port enable and
- * disable, output port read/write, writes into either output buffer,
- * 0xD4 to the mouse, 0xF0-0xFF output pulses with the reset line on bit
- * 0), the keyboard command set of the IBM PS/2 technical reference (reset,
- * identify, LEDs, scancode set, typematic, enable/disable, echo, resend)
- * and enough of the mouse command set for Linux's psmouse probe (reset,
- * identify, IntelliMouse wheel detection, rates, resolution, status).
- * Scancode set 2 to set 1 translation uses the standard 8042 table.
+ * Implements what firmware and OS drivers use of the controller: the
+ * status register, the 32 bytes of controller RAM (byte 0 is the command
+ * byte: interrupt enables, system flag, port disables, translation) and
+ * the controller commands - read/write RAM (0x20-0x3F, 0x60-0x7F),
+ * self-test 0xAA (0x55), interface tests 0xAB/0xA9 (0x00), keyboard and
+ * aux port disable/enable 0xAD/0xAE/0xA7/0xA8, output port read/write
+ * 0xD0/0xD1, writes into either output buffer 0xD2/0xD3, 0xD4 to the mouse,
+ * and the 0xF0-0xFF output pulses, bit 0 being the CPU reset line.  Set 2
+ * to set 1 translation of keyboard bytes (command byte bit 6) uses the
+ * standard 8042 table, F0 prefixes turning into bit 7 of the next byte.
  *
- * What it leaves to others: the machine maps VM_REQ_RESET to a reboot,
- * A20 is only remembered (KVM has no A20 gate), and the display code turns
- * host key events into set 2 bytes.  Scancode set 3 is accepted but the
- * keyboard keeps sending set 2.  Each device's queue is bounded; a key
- * event or mouse packet that does not fit is dropped whole.
+ * What it leaves to others: the devices' command sets are ps2.c's; the
+ * machine turns VM_REQ_RESET into a reboot (from 0xFE and friends, or an
+ * output-port write with bit 0 clear); A20 is only remembered (KVM has no
+ * A20 gate); the display code turns host key events into set 2 bytes.
  *
  * Output buffer: one byte at a time is in the output buffer (OBF).  When
  * the guest reads it, the next byte is taken at once - controller replies
@@ -27,7 +25,7 @@
  * waits and the command byte enables it, IRQ 12 likewise for mouse bytes.
  *
  * Threads: vCPU threads use the ports, the event loop (display, VNC)
- * calls the input functions; one mutex covers all three devices.
+ * calls the input functions; one mutex covers controller and devices.
  */
 #include "vmm/dev/i8042.h"
 
@@ -50,42 +48,6 @@
 #define I8042_CTL_QUEUE 8
 #define I8042_CTL_AUX   0x100  /* controller queue entry goes out as aux data */
 
-/* device replies */
-#define PS2_ACK    0xFA
-#define PS2_RESEND 0xFE
-#define PS2_BAT_OK 0xAA
-#define PS2_ECHO   0xEE
-
-struct ps2_queue {
-	uint8_t buf[I8042_QUEUE_SIZE];
-	unsigned int head, count;
-};
-
-struct ps2_kbd {
-	struct ps2_queue q;
-	uint8_t set;          /* scancode set 1..3 */
-	bool scanning;
-	uint8_t leds;
-	uint8_t typematic;
-	uint8_t pending;      /* command waiting for its argument, 0: none */
-	uint8_t last;         /* last byte sent, for 0xFE resend */
-};
-
-struct ps2_mouse {
-	struct ps2_queue q;
-	bool enabled;         /* data reporting */
-	bool remote;
-	bool wrap;
-	bool scale21;
-	uint8_t rate;
-	uint8_t res;
-	uint8_t id;           /* 0: standard, 3: IntelliMouse */
-	uint8_t pending;
-	uint8_t hist[3];      /* last sample rates, newest last */
-	uint8_t buttons;
-	uint8_t last;
-};
-
 struct i8042 {
 	pthread_mutex_t lock;
 	struct irq_line kbd_irq, aux_irq;
@@ -106,81 +68,6 @@ struct i8042 {
 	struct ps2_kbd kbd;
 	struct ps2_mouse mouse;
 };
-
-/*
- * The 8042's set 2 to set 1 translation for codes 0x00-0x7F; codes from
- * 0x80 pass unchanged except 0x83 (F7) and 0x84 (Alt+SysRq).
- */
-static const uint8_t i8042_xlate[128] = {
-	/* 0x00 */ 0xff, 0x43, 0x41, 0x3f, 0x3d, 0x3b, 0x3c, 0x58,
-	/* 0x08 */ 0x64, 0x44, 0x42, 0x40, 0x3e, 0x0f, 0x29, 0x59,
-	/* 0x10 */ 0x65, 0x38, 0x2a, 0x70, 0x1d, 0x10, 0x02, 0x5a,
-	/* 0x18 */ 0x66, 0x71, 0x2c, 0x1f, 0x1e, 0x11, 0x03, 0x5b,
-	/* 0x20 */ 0x67, 0x2e, 0x2d, 0x20, 0x12, 0x05, 0x04, 0x5c,
-	/* 0x28 */ 0x68, 0x39, 0x2f, 0x21, 0x14, 0x13, 0x06, 0x5d,
-	/* 0x30 */ 0x69, 0x31, 0x30, 0x23, 0x22, 0x15, 0x07, 0x5e,
-	/* 0x38 */ 0x6a, 0x72, 0x32, 0x24, 0x16, 0x08, 0x09, 0x5f,
-	/* 0x40 */ 0x6b, 0x33, 0x25, 0x17, 0x18, 0x0b, 0x0a, 0x60,
-	/* 0x48 */ 0x6c, 0x34, 0x35, 0x26, 0x27, 0x19, 0x0c, 0x61,
-	/* 0x50 */ 0x6d, 0x73, 0x28, 0x74, 0x1a, 0x0d, 0x62, 0x6e,
-	/* 0x58 */ 0x3a, 0x36, 0x1c, 0x1b, 0x75, 0x2b, 0x63, 0x76,
-	/* 0x60 */ 0x55, 0x56, 0x77, 0x78, 0x79, 0x7a, 0x0e, 0x7b,
-	/* 0x68 */ 0x7c, 0x4f, 0x7d, 0x4b, 0x47, 0x7e, 0x7f, 0x6f,
-	/* 0x70 */ 0x52, 0x53, 0x50, 0x4c, 0x4d, 0x48, 0x01, 0x45,
-	/* 0x78 */ 0x57, 0x4e, 0x51, 0x4a, 0x37, 0x49, 0x46, 0x54,
-};
-
-static uint8_t i8042_translate(uint8_t b)
-{
-	if (b < 0x80)
-		return i8042_xlate[b];
-	if (b == 0x83)
-		return 0x41;
-	if (b == 0x84)
-		return 0x54;
-	return b;
-}
-
-/* ---- queues ------------------------------------------------------------ */
-
-static unsigned int ps2_room(const struct ps2_queue *q)
-{
-	return I8042_QUEUE_SIZE - q->count;
-}
-
-static bool ps2_push(struct ps2_queue *q, uint8_t b)
-{
-	if (q->count >= I8042_QUEUE_SIZE)
-		return false;
-	q->buf[(q->head + q->count) % I8042_QUEUE_SIZE] = b;
-	q->count++;
-	return true;
-}
-
-static uint8_t ps2_pop(struct ps2_queue *q)
-{
-	uint8_t b = q->buf[q->head];
-
-	q->head = (q->head + 1) % I8042_QUEUE_SIZE;
-	q->count--;
-	return b;
-}
-
-static void ps2_clear(struct ps2_queue *q)
-{
-	q->head = q->count = 0;
-}
-
-/* Replies to a command always fit: the queue was cleared for it. */
-static void kbd_reply(struct ps2_kbd *k, uint8_t b)
-{
-	(void)ps2_push(&k->q, b);
-}
-
-static void mouse_reply(struct ps2_mouse *m, uint8_t b)
-{
-	(void)ps2_push(&m->q, b);
-}
 
 static void ctl_reply(struct i8042 *c, uint16_t v)
 {
@@ -230,7 +117,7 @@ static void i8042_refill(struct i8042 *c)
 		goto out;
 	}
 	while (c->kbd.q.count && !(ctr & I8042_CTR_KBDDIS)) {
-		uint8_t b = ps2_pop(&c->kbd.q);
+		uint8_t b = ps2_queue_pop(&c->kbd.q);
 
 		c->kbd.last = b;
 		if (ctr & I8042_CTR_XLATE) {
@@ -238,7 +125,7 @@ static void i8042_refill(struct i8042 *c)
 				c->xlate_break = true;
 				continue;
 			}
-			b = i8042_translate(b);
+			b = ps2_translate(b);
 			if (c->xlate_break)
 				b |= 0x80;
 			c->xlate_break = false;
@@ -247,269 +134,12 @@ static void i8042_refill(struct i8042 *c)
 		goto out;
 	}
 	if (c->mouse.q.count && !(ctr & I8042_CTR_AUXDIS)) {
-		uint8_t b = ps2_pop(&c->mouse.q);
+		uint8_t b = ps2_queue_pop(&c->mouse.q);
 		c->mouse.last = b;
 		i8042_put_out(c, b, true);
 	}
 out:
 	i8042_update_irq(c);
-}
-
-/* ---- keyboard ---------------------------------------------------------- */
-
-static void kbd_defaults(struct ps2_kbd *k)
-{
-	k->set = 2;
-	k->leds = 0;
-	k->typematic = 0x2B;   /* 10.9 cps, 500 ms */
-	k->pending = 0;
-}
-
-/*
- * Converts one set 2 event to set 1 (F0 prefix becomes bit 7).  out must
- * hold len bytes; returns the bytes written.
- */
-static size_t kbd_set2_to_set1(const uint8_t *in, size_t len, uint8_t *out)
-{
-	size_t n = 0;
-	bool brk = false;
-
-	for (size_t i = 0; i < len; i++) {
-		if (in[i] == 0xF0) {
-			brk = true;
-			continue;
-		}
-		out[n++] = (uint8_t)(i8042_translate(in[i]) | (brk ? 0x80 : 0));
-		brk = false;
-	}
-	return n;
-}
-
-static void kbd_write(struct ps2_kbd *k, uint8_t b)
-{
-	uint8_t cmd = k->pending;
-
-	if (cmd) {
-		k->pending = 0;
-		ps2_clear(&k->q);
-		switch (cmd) {
-		case 0xED:                  /* set LEDs */
-			k->leds = b & 0x07;
-			kbd_reply(k, PS2_ACK);
-			break;
-		case 0xF3:                  /* typematic rate/delay */
-			k->typematic = b & 0x7F;
-			kbd_reply(k, PS2_ACK);
-			break;
-		case 0xF0:                  /* get/set scancode set */
-			if (b == 0) {
-				kbd_reply(k, PS2_ACK);
-				kbd_reply(k, k->set);
-			} else if (b <= 3) {
-				k->set = b;
-				kbd_reply(k, PS2_ACK);
-			} else {
-				kbd_reply(k, PS2_RESEND);
-			}
-			break;
-		}
-		return;
-	}
-
-	if (b == 0xFE) {                    /* resend */
-		ps2_clear(&k->q);
-		kbd_reply(k, k->last);
-		return;
-	}
-	/* a command makes the keyboard drop its pending output */
-	ps2_clear(&k->q);
-	switch (b) {
-	case 0xED:
-	case 0xF3:
-	case 0xF0:
-		k->pending = b;
-		kbd_reply(k, PS2_ACK);
-		break;
-	case 0xEE:
-		kbd_reply(k, PS2_ECHO);
-		break;
-	case 0xF2:                          /* identify: MF2 keyboard */
-		kbd_reply(k, PS2_ACK);
-		kbd_reply(k, 0xAB);
-		kbd_reply(k, 0x83);
-		break;
-	case 0xF4:
-		k->scanning = true;
-		kbd_reply(k, PS2_ACK);
-		break;
-	case 0xF5:                          /* defaults, scanning off */
-		kbd_defaults(k);
-		k->scanning = false;
-		kbd_reply(k, PS2_ACK);
-		break;
-	case 0xF6:                          /* defaults, scanning on */
-		kbd_defaults(k);
-		k->scanning = true;
-		kbd_reply(k, PS2_ACK);
-		break;
-	case 0xF7: case 0xF8: case 0xF9: case 0xFA:  /* set 3 key modes */
-		kbd_reply(k, PS2_ACK);
-		break;
-	case 0xFF:                          /* reset and self-test */
-		kbd_defaults(k);
-		k->scanning = true;
-		kbd_reply(k, PS2_ACK);
-		kbd_reply(k, PS2_BAT_OK);
-		break;
-	default:
-		kbd_reply(k, PS2_RESEND);
-		break;
-	}
-}
-
-/* ---- mouse ------------------------------------------------------------- */
-
-static void mouse_defaults(struct ps2_mouse *m)
-{
-	m->enabled = false;
-	m->remote = false;
-	m->wrap = false;
-	m->scale21 = false;
-	m->rate = 100;
-	m->res = 2;
-	m->pending = 0;
-}
-
-static uint8_t mouse_status_buttons(uint8_t btn)
-{
-	/* status byte order: bit 2 left, bit 1 middle, bit 0 right */
-	return (uint8_t)(((btn & I8042_BTN_LEFT) ? 4 : 0) |
-			 ((btn & I8042_BTN_MIDDLE) ? 2 : 0) |
-			 ((btn & I8042_BTN_RIGHT) ? 1 : 0));
-}
-
-static unsigned int mouse_packet_len(const struct ps2_mouse *m)
-{
-	return m->id == 3 ? 4 : 3;
-}
-
-/* One packet of at most +-255 per axis (PS/2 y is positive up). */
-static void mouse_packet(struct ps2_mouse *m, int dx, int dy_up, int dz)
-{
-	uint8_t b0 = 0x08 | (m->buttons & 0x07);
-
-	if (dx < 0)
-		b0 |= 0x10;
-	if (dy_up < 0)
-		b0 |= 0x20;
-	mouse_reply(m, b0);
-	mouse_reply(m, (uint8_t)(dx & 0xFF));
-	mouse_reply(m, (uint8_t)(dy_up & 0xFF));
-	if (m->id == 3)
-		mouse_reply(m, (uint8_t)(dz & 0xFF));
-}
-
-static void mouse_write(struct ps2_mouse *m, uint8_t b)
-{
-	uint8_t cmd = m->pending;
-
-	if (m->wrap && b != 0xEC && b != 0xFF) {
-		mouse_reply(m, b);          /* wrap mode echoes */
-		return;
-	}
-	if (cmd) {
-		m->pending = 0;
-		ps2_clear(&m->q);
-		if (cmd == 0xF3) {
-			m->rate = b;
-			m->hist[0] = m->hist[1];
-			m->hist[1] = m->hist[2];
-			m->hist[2] = b;
-			/* IntelliMouse knock: rates 200, 100, 80 */
-			if (m->hist[0] == 200 && m->hist[1] == 100 && m->hist[2] == 80)
-				m->id = 3;
-		} else {                    /* 0xE8 */
-			m->res = b & 3;
-		}
-		mouse_reply(m, PS2_ACK);
-		return;
-	}
-	if (b == 0xFE) {
-		ps2_clear(&m->q);
-		mouse_reply(m, m->last);
-		return;
-	}
-	ps2_clear(&m->q);
-	switch (b) {
-	case 0xE6:
-		m->scale21 = false;
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xE7:
-		m->scale21 = true;
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xE8:
-	case 0xF3:
-		m->pending = b;
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xE9:                          /* status request */
-		mouse_reply(m, PS2_ACK);
-		mouse_reply(m, (uint8_t)((m->remote ? 0x40 : 0) | (m->enabled ? 0x20 : 0) |
-					 (m->scale21 ? 0x10 : 0) |
-					 mouse_status_buttons(m->buttons)));
-		mouse_reply(m, m->res);
-		mouse_reply(m, m->rate);
-		break;
-	case 0xEA:
-		m->remote = false;
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xEB:                          /* read data (remote mode) */
-		mouse_reply(m, PS2_ACK);
-		mouse_packet(m, 0, 0, 0);
-		break;
-	case 0xEC:
-		m->wrap = false;
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xEE:
-		m->wrap = true;
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xF0:
-		m->remote = true;
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xF2:
-		mouse_reply(m, PS2_ACK);
-		mouse_reply(m, m->id);
-		break;
-	case 0xF4:
-		m->enabled = true;
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xF5:
-		m->enabled = false;
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xF6:
-		mouse_defaults(m);
-		mouse_reply(m, PS2_ACK);
-		break;
-	case 0xFF:
-		mouse_defaults(m);
-		m->id = 0;
-		memset(m->hist, 0, sizeof(m->hist));
-		mouse_reply(m, PS2_ACK);
-		mouse_reply(m, PS2_BAT_OK);
-		mouse_reply(m, 0x00);
-		break;
-	default:
-		mouse_reply(m, PS2_RESEND);
-		break;
-	}
 }
 
 /* ---- controller -------------------------------------------------------- */
@@ -525,16 +155,8 @@ static void i8042_reset_locked(struct i8042 *c)
 	c->pending = 0;
 	c->xlate_break = false;
 	c->ctl_head = c->ctl_count = 0;
-	ps2_clear(&c->kbd.q);
-	kbd_defaults(&c->kbd);
-	c->kbd.scanning = true;
-	c->kbd.last = 0;
-	ps2_clear(&c->mouse.q);
-	mouse_defaults(&c->mouse);
-	c->mouse.id = 0;
-	memset(c->mouse.hist, 0, sizeof(c->mouse.hist));
-	c->mouse.buttons = 0;
-	c->mouse.last = 0;
+	ps2_kbd_reset(&c->kbd);
+	ps2_mouse_reset(&c->mouse);
 	i8042_update_irq(c);
 }
 
@@ -707,11 +329,11 @@ void i8042_write_data(struct i8042 *c, uint8_t val)
 	} else if (cmd == 0xD3) {
 		ctl_reply(c, I8042_CTL_AUX | val);
 	} else if (cmd == 0xD4) {
-		mouse_write(&c->mouse, val);
+		ps2_mouse_write(&c->mouse, val);
 	} else {
 		/* to the keyboard; sending re-enables the keyboard port */
 		c->ram[0] &= (uint8_t)~I8042_CTR_KBDDIS;
-		kbd_write(&c->kbd, val);
+		ps2_kbd_write(&c->kbd, val);
 	}
 	i8042_refill(c);
 	pthread_mutex_unlock(&c->lock);
@@ -721,136 +343,71 @@ void i8042_write_data(struct i8042 *c, uint8_t val)
 
 void i8042_kbd_input(struct i8042 *c, const uint8_t *set2_bytes, size_t len)
 {
-	uint8_t conv[I8042_QUEUE_SIZE];
-	const uint8_t *p = set2_bytes;
-
-	if (!len || len > I8042_QUEUE_SIZE)
-		return;
 	pthread_mutex_lock(&c->lock);
-	if (c->kbd.scanning && !c->kbd.pending) {
-		if (c->kbd.set == 1) {
-			len = kbd_set2_to_set1(set2_bytes, len, conv);
-			p = conv;
-		}
-		if (len <= ps2_room(&c->kbd.q)) {
-			for (size_t i = 0; i < len; i++)
-				ps2_push(&c->kbd.q, p[i]);
-			i8042_refill(c);
-		}
-	}
+	if (ps2_kbd_input(&c->kbd, set2_bytes, len))
+		i8042_refill(c);
 	pthread_mutex_unlock(&c->lock);
 }
 
 void i8042_mouse_input(struct i8042 *c, int dx, int dy, int dz, unsigned int buttons)
 {
-	struct ps2_mouse *m = &c->mouse;
-	/* clamp first so nothing below can overflow; 8 packets at most */
-	long rx = MAX(MIN((long)dx, 8 * 255L), -8 * 255L);
-	long ry = -MAX(MIN((long)dy, 8 * 255L), -8 * 255L);
-	int rz = MAX(MIN(dz, 7), -8);
-
 	pthread_mutex_lock(&c->lock);
-	m->buttons = buttons & 0x07;
-	if (m->enabled && !m->remote && !m->wrap && !m->pending) {
-		do {
-			int px = (int)MAX(MIN(rx, 255L), -255L);
-			int py = (int)MAX(MIN(ry, 255L), -255L);
-
-			if (ps2_room(&m->q) < mouse_packet_len(m))
-				break;
-			mouse_packet(m, px, py, rz);
-			rx -= px;
-			ry -= py;
-			rz = 0;
-		} while (rx || ry);
+	if (ps2_mouse_input(&c->mouse, dx, dy, dz, buttons))
 		i8042_refill(c);
-	}
 	pthread_mutex_unlock(&c->lock);
 }
 
 /* ---- snapshot ---------------------------------------------------------- */
 
-static void ps2_queue_snap(struct snap *s, struct ps2_queue *q, uint8_t *lin)
-{
-	uint8_t count = (uint8_t)q->count;
-
-	if (snap_saving(s))
-		for (unsigned int i = 0; i < q->count; i++)
-			lin[i] = q->buf[(q->head + i) % I8042_QUEUE_SIZE];
-	snap_u8(s, &count);
-	snap_bytes(s, lin, I8042_QUEUE_SIZE);
-	if (snap_loading(s)) {
-		if (count > I8042_QUEUE_SIZE)
-			snap_fail(s, -EINVAL);
-		q->count = count;   /* committed by the caller only on success */
-	}
-}
-
 /*
- * One walk for save and load over the controller, keyboard and mouse.
- * Queues are stored oldest byte first.  Loading works on a copy that
- * replaces the live state only when every value checked out.
+ * One walk for save and load over the controller and, through ps2.c, the
+ * keyboard and mouse.  Queues are stored oldest byte first.  Loading fills
+ * copies that replace the live state only when every value checked out.
  */
 int i8042_snapshot(struct i8042 *c, struct snap *s)
 {
 	uint32_t version = 1;
-	struct i8042 t;
-	uint8_t kq[I8042_QUEUE_SIZE] = { 0 }, mq[I8042_QUEUE_SIZE] = { 0 };
+	uint8_t ram[sizeof(c->ram)];
+	uint8_t outport, outbuf, pending, ctl_count;
+	bool obf, aux_obf, cmd_last, xlate_break;
 	uint16_t ctl[I8042_CTL_QUEUE] = { 0 };
-	uint8_t ctl_count;
+	struct ps2_kbd kbd;
+	struct ps2_mouse mouse;
 
 	pthread_mutex_lock(&c->lock);
-	t = *c;
+	memcpy(ram, c->ram, sizeof(ram));
+	outport = c->outport;
+	outbuf = c->outbuf;
+	obf = c->obf;
+	aux_obf = c->aux_obf;
+	cmd_last = c->cmd_last;
+	pending = c->pending;
+	xlate_break = c->xlate_break;
 	ctl_count = (uint8_t)c->ctl_count;
 	for (unsigned int i = 0; i < c->ctl_count; i++)
 		ctl[i] = c->ctl[(c->ctl_head + i) % I8042_CTL_QUEUE];
+	kbd = c->kbd;
+	mouse = c->mouse;
 
 	snap_section(s, "i8042", &version);
-	snap_bytes(s, t.ram, sizeof(t.ram));
-	snap_u8(s, &t.outport);
-	snap_u8(s, &t.outbuf);
-	snap_bool(s, &t.obf);
-	snap_bool(s, &t.aux_obf);
-	snap_bool(s, &t.cmd_last);
-	snap_u8(s, &t.pending);
-	snap_bool(s, &t.xlate_break);
+	snap_bytes(s, ram, sizeof(ram));
+	snap_u8(s, &outport);
+	snap_u8(s, &outbuf);
+	snap_bool(s, &obf);
+	snap_bool(s, &aux_obf);
+	snap_bool(s, &cmd_last);
+	snap_u8(s, &pending);
+	snap_bool(s, &xlate_break);
 	snap_u8(s, &ctl_count);
 	for (unsigned int i = 0; i < I8042_CTL_QUEUE; i++)
 		snap_u16(s, &ctl[i]);
-
-	ps2_queue_snap(s, &t.kbd.q, kq);
-	snap_u8(s, &t.kbd.set);
-	snap_bool(s, &t.kbd.scanning);
-	snap_u8(s, &t.kbd.leds);
-	snap_u8(s, &t.kbd.typematic);
-	snap_u8(s, &t.kbd.pending);
-	snap_u8(s, &t.kbd.last);
-
-	ps2_queue_snap(s, &t.mouse.q, mq);
-	snap_bool(s, &t.mouse.enabled);
-	snap_bool(s, &t.mouse.remote);
-	snap_bool(s, &t.mouse.wrap);
-	snap_bool(s, &t.mouse.scale21);
-	snap_u8(s, &t.mouse.rate);
-	snap_u8(s, &t.mouse.res);
-	snap_u8(s, &t.mouse.id);
-	snap_u8(s, &t.mouse.pending);
-	snap_bytes(s, t.mouse.hist, sizeof(t.mouse.hist));
-	snap_u8(s, &t.mouse.buttons);
-	snap_u8(s, &t.mouse.last);
+	ps2_kbd_snapshot(&kbd, s);
+	ps2_mouse_snapshot(&mouse, s);
 
 	if (snap_loading(s) && !snap_error(s)) {
-		bool ok = ctl_count <= I8042_CTL_QUEUE &&
-			  (!t.aux_obf || t.obf) &&
-			  (t.pending == 0 || (t.pending >= 0x60 && t.pending <= 0x7F) ||
-			   (t.pending >= 0xD1 && t.pending <= 0xD4)) &&
-			  t.kbd.set >= 1 && t.kbd.set <= 3 &&
-			  (t.kbd.pending == 0 || t.kbd.pending == 0xED ||
-			   t.kbd.pending == 0xF3 || t.kbd.pending == 0xF0) &&
-			  (t.mouse.pending == 0 || t.mouse.pending == 0xE8 ||
-			   t.mouse.pending == 0xF3) &&
-			  (t.mouse.id == 0 || t.mouse.id == 3) &&
-			  t.mouse.res <= 3 && t.mouse.buttons <= 7;
+		bool ok = ctl_count <= I8042_CTL_QUEUE && (!aux_obf || obf) &&
+			  (pending == 0 || (pending >= 0x60 && pending <= 0x7F) ||
+			   (pending >= 0xD1 && pending <= 0xD4));
 
 		for (unsigned int i = 0; ok && i < I8042_CTL_QUEUE; i++)
 			if (ctl[i] & ~(I8042_CTL_AUX | 0xFF))
@@ -858,27 +415,19 @@ int i8042_snapshot(struct i8042 *c, struct snap *s)
 		if (!ok) {
 			snap_fail(s, -EINVAL);
 		} else {
-			t.ctl_head = 0;
-			t.ctl_count = ctl_count;
-			memcpy(t.ctl, ctl, sizeof(ctl));
-			t.kbd.q.head = 0;
-			memcpy(t.kbd.q.buf, kq, sizeof(kq));
-			t.mouse.q.head = 0;
-			memcpy(t.mouse.q.buf, mq, sizeof(mq));
-			/* the live lock, lines and callbacks stay */
-			memcpy(c->ram, t.ram, sizeof(t.ram));
-			c->outport = t.outport;
-			c->outbuf = t.outbuf;
-			c->obf = t.obf;
-			c->aux_obf = t.aux_obf;
-			c->cmd_last = t.cmd_last;
-			c->pending = t.pending;
-			c->xlate_break = t.xlate_break;
-			memcpy(c->ctl, t.ctl, sizeof(t.ctl));
-			c->ctl_head = t.ctl_head;
-			c->ctl_count = t.ctl_count;
-			c->kbd = t.kbd;
-			c->mouse = t.mouse;
+			memcpy(c->ram, ram, sizeof(ram));
+			c->outport = outport;
+			c->outbuf = outbuf;
+			c->obf = obf;
+			c->aux_obf = aux_obf;
+			c->cmd_last = cmd_last;
+			c->pending = pending;
+			c->xlate_break = xlate_break;
+			memcpy(c->ctl, ctl, sizeof(ctl));
+			c->ctl_head = 0;
+			c->ctl_count = ctl_count;
+			c->kbd = kbd;
+			c->mouse = mouse;
 			i8042_refill(c);
 		}
 	}

@@ -11,12 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/dev/ps2.h"
 #include "vmm/device.h"
 #include "vmm/irq.h"
 #include "vmm/snap.h"
 
 /* Bytes each device can hold before input is dropped. */
-#define I8042_QUEUE_SIZE 64
+#define I8042_QUEUE_SIZE PS2_QUEUE_SIZE
 
 /* status register (port 0x64, read) */
 #define I8042_STR_OBF     0x01
@@ -35,9 +36,9 @@
 #define I8042_CTR_XLATE   0x40
 
 /* mouse buttons for i8042_mouse_input(), in PS/2 packet order */
-#define I8042_BTN_LEFT    0x01
-#define I8042_BTN_RIGHT   0x02
-#define I8042_BTN_MIDDLE  0x04
+#define I8042_BTN_LEFT    PS2_BTN_LEFT
+#define I8042_BTN_RIGHT   PS2_BTN_RIGHT
+#define I8042_BTN_MIDDLE  PS2_BTN_MIDDLE
 
 struct i8042;
 

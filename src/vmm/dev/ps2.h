@@ -1,0 +1,91 @@
+/*
+ * ps2.h - the PS/2 keyboard and mouse that sit behind the i8042.
+ *
+ * These are the devices at the far end of the controller's two ports: each
+ * takes command bytes from the host (ps2_*_write) and queues its replies
+ * and input in its own bounded queue, from which the controller takes one
+ * byte at a time.  They have no lock and no interrupt of their own: the
+ * i8042 embeds them and calls them under its lock.
+ */
+#ifndef TTYVM_DEV_PS2_H
+#define TTYVM_DEV_PS2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/snap.h"
+
+/* Bytes each device holds before input is dropped. */
+#define PS2_QUEUE_SIZE 64
+
+/* buttons in PS/2 packet order */
+#define PS2_BTN_LEFT   0x01
+#define PS2_BTN_RIGHT  0x02
+#define PS2_BTN_MIDDLE 0x04
+
+struct ps2_queue {
+	uint8_t buf[PS2_QUEUE_SIZE];
+	unsigned int head, count;
+};
+
+struct ps2_kbd {
+	struct ps2_queue q;
+	uint8_t set;          /* scancode set 1..3 */
+	bool scanning;
+	uint8_t leds;
+	uint8_t typematic;
+	uint8_t pending;      /* command waiting for its argument, 0: none */
+	uint8_t last;         /* last byte taken by the controller (resend) */
+};
+
+struct ps2_mouse {
+	struct ps2_queue q;
+	bool enabled;         /* data reporting */
+	bool remote;
+	bool wrap;
+	bool scale21;
+	uint8_t rate;
+	uint8_t res;
+	uint8_t id;           /* 0: standard, 3: IntelliMouse */
+	uint8_t pending;
+	uint8_t hist[3];      /* last sample rates, newest last */
+	uint8_t buttons;
+	uint8_t last;
+};
+
+unsigned int ps2_queue_room(const struct ps2_queue *q);
+/* Next byte for the controller; the queue must not be empty. */
+uint8_t ps2_queue_pop(struct ps2_queue *q);
+
+/*
+ * The 8042's scancode set 2 to set 1 translation of one byte (the F0
+ * break prefix is the caller's business: it sets bit 7 of the next byte).
+ */
+uint8_t ps2_translate(uint8_t b);
+
+/* Power-on state: set 2, scanning enabled, queue empty. */
+void ps2_kbd_reset(struct ps2_kbd *k);
+/* A byte from the host: a command or a command's argument. */
+void ps2_kbd_write(struct ps2_kbd *k, uint8_t b);
+/*
+ * Queues one key event given in set 2 (converted if the host chose set 1).
+ * Returns false, queueing nothing, when scanning is off, a command waits
+ * for its argument, or the event does not fit.
+ */
+bool ps2_kbd_input(struct ps2_kbd *k, const uint8_t *set2, size_t len);
+/* Save or load walk; on load, invalid values fail s with -EINVAL. */
+void ps2_kbd_snapshot(struct ps2_kbd *k, struct snap *s);
+
+/* Power-on state: standard mouse, reporting disabled, queue empty. */
+void ps2_mouse_reset(struct ps2_mouse *m);
+void ps2_mouse_write(struct ps2_mouse *m, uint8_t b);
+/*
+ * Queues motion (dy positive down, dz positive towards the user) and the
+ * buttons now down (PS2_BTN_*) as one or more packets.  Returns false when
+ * nothing was queued (reporting off, remote or wrap mode, no room).
+ */
+bool ps2_mouse_input(struct ps2_mouse *m, int dx, int dy, int dz, unsigned int buttons);
+void ps2_mouse_snapshot(struct ps2_mouse *m, struct snap *s);
+
+#endif
