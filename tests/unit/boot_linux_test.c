@@ -5,6 +5,7 @@
  * command line, the entry state, and every way a kernel is refused.
  */
 #include "unit.h"
+#include "testutil.h"
 
 #include <asm/bootparam.h>
 #include <errno.h>
@@ -17,58 +18,6 @@
 #include "vmm/boot.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
-
-#define PATH_LEN 256
-
-static void tmp_write(char *path, const void *buf, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	const uint8_t *p = buf;
-	int fd;
-
-	snprintf(path, PATH_LEN, "%s/ttyvm-bz-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		assert_true(n > 0);
-		p += n;
-		len -= (size_t)n;
-	}
-	close(fd);
-}
-
-/* A sparse file of size bytes (zeros, no disk space). */
-static void tmp_sparse(char *path, uint64_t size)
-{
-	tmp_write(path, "", 0);
-	assert_int_equal(truncate(path, (off_t)size), 0);
-}
-
-static bool ram_is_zero(const struct guest_mem *gm)
-{
-	static const uint8_t zero[64 * 1024];
-
-	for (unsigned int r = 0; r < gm->nregions; r++) {
-		const struct guest_region *g = &gm->region[r];
-		for (uint64_t i = 0; i < g->size; i += sizeof(zero))
-			if (memcmp(g->hva + i, zero, MIN(sizeof(zero), g->size - i)))
-				return false;
-	}
-	return true;
-}
-
-static void assert_err(int rc, int want, const char *err, const char *path,
-		       const char *phrase)
-{
-	if (rc != want)
-		fail_msg("rc %d, want %d (\"%s\")", rc, want, err);
-	if (path && strncmp(err, path, strlen(path)) != 0)
-		fail_msg("message \"%s\" does not start with \"%s\"", err, path);
-	if (!strstr(err, phrase))
-		fail_msg("message \"%s\" lacks \"%s\"", err, phrase);
-	assert_null(strchr(err, '\n'));
-}
 
 /* ---- synthetic bzImage ---------------------------------------------- */
 
@@ -150,7 +99,7 @@ static void bz_write(const struct bz_opts *o, char *path)
 	size_t len;
 	uint8_t *f = bz_build(o, &len);
 
-	tmp_write(path, f, len);
+	unit_tmp_write(path, f, len);
 	free(f);
 }
 
@@ -169,7 +118,7 @@ static void test_bzimage_load(void **state)
 	struct boot_cpu cpu;
 	struct boot_params *bp;
 	struct e820_entry e820[E820_MAX];
-	char kpath[PATH_LEN], ipath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], ipath[UNIT_PATH_LEN], err[256];
 	uint8_t *initrd, *file;
 	const size_t initrd_size = 300000;
 	size_t flen;
@@ -177,12 +126,12 @@ static void test_bzimage_load(void **state)
 	(void)state;
 
 	file = bz_build(&o, &flen);
-	tmp_write(kpath, file, flen);
+	unit_tmp_write(kpath, file, flen);
 	initrd = malloc(initrd_size);
 	assert_non_null(initrd);
 	for (size_t i = 0; i < initrd_size; i++)
 		initrd[i] = (uint8_t)(i ^ (i >> 8));
-	tmp_write(ipath, initrd, initrd_size);
+	unit_tmp_write(ipath, initrd, initrd_size);
 
 	struct boot_images img = {
 		.kernel = kpath, .initrd = ipath, .cmdline = cmdline, .rsdp = 0xe0000,
@@ -278,7 +227,7 @@ static void test_bzimage_no_initrd_no_cmdline(void **state)
 	struct guest_mem gm;
 	struct boot_cpu cpu;
 	struct boot_params *bp;
-	char kpath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], err[256];
 	(void)state;
 
 	bz_write(&o, kpath);
@@ -303,7 +252,7 @@ static void test_bzimage_setup_sects_zero(void **state)
 	struct bz_opts o = bz_default();
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char kpath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], err[256];
 	uint8_t *file;
 	size_t flen;
 	(void)state;
@@ -311,7 +260,7 @@ static void test_bzimage_setup_sects_zero(void **state)
 	o.setup_sects = 0;
 	file = bz_build(&o, &flen);
 	assert_int_equal(flen, 5 * 512 + o.pm_size);
-	tmp_write(kpath, file, flen);
+	unit_tmp_write(kpath, file, flen);
 	struct boot_images img = { .kernel = kpath };
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
@@ -325,7 +274,7 @@ static void test_bzimage_setup_sects_zero(void **state)
 	free(file);
 	o.setup_sects = 16;
 	file = bz_build(&o, &flen);
-	tmp_write(kpath, file, flen);
+	unit_tmp_write(kpath, file, flen);
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
 	assert_memory_equal(gmem_ptr(&gm, LAYOUT_HIGH_START, o.pm_size),
@@ -347,7 +296,7 @@ static void test_bzimage_rsdp_by_protocol(void **state)
 		struct bz_opts o = bz_default();
 		struct guest_mem gm;
 		struct boot_cpu cpu;
-		char kpath[PATH_LEN], err[256];
+		char kpath[UNIT_PATH_LEN], err[256];
 
 		o.version = cases[i].version;
 		bz_write(&o, kpath);
@@ -367,12 +316,12 @@ static void test_bzimage_initrd_addr_max(void **state)
 	struct bz_opts o = bz_default();
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char kpath[PATH_LEN], ipath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], ipath[UNIT_PATH_LEN], err[256];
 	(void)state;
 
 	o.initrd_addr_max = 40 * MiB - 1;
 	bz_write(&o, kpath);
-	tmp_sparse(ipath, 5000);
+	unit_tmp_sparse(ipath, 5000);
 	struct boot_images img = { .kernel = kpath, .initrd = ipath };
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
@@ -393,20 +342,20 @@ static void test_bzimage_initrd_limit(void **state)
 	struct bz_opts o = bz_default();
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char kpath[PATH_LEN], ipath[PATH_LEN], err[512];
+	char kpath[UNIT_PATH_LEN], ipath[UNIT_PATH_LEN], err[512];
 	(void)state;
 
 	bz_write(&o, kpath);
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
 
-	tmp_sparse(ipath, 40 * MiB + 1);
+	unit_tmp_sparse(ipath, 40 * MiB + 1);
 	struct boot_images img = { .kernel = kpath, .initrd = ipath };
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOSPC, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOSPC, err,
 		   ipath, "does not fit");
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	unlink(ipath);
 
-	tmp_sparse(ipath, 40 * MiB);
+	unit_tmp_sparse(ipath, 40 * MiB);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
 	assert_int_equal(zero_page(&gm)->hdr.ramdisk_image, 24 * MiB);
 	assert_int_equal(zero_page(&gm)->hdr.ramdisk_size, 40 * MiB);
@@ -418,13 +367,13 @@ static void test_bzimage_initrd_limit(void **state)
 	o.relocatable = 0;
 	o.pref_address = 32 * MiB;
 	bz_write(&o, kpath);
-	tmp_sparse(ipath, 24 * MiB + 1);
+	unit_tmp_sparse(ipath, 24 * MiB + 1);
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOSPC, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOSPC, err,
 		   ipath, "does not fit");
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	unlink(ipath);
-	tmp_sparse(ipath, 24 * MiB);
+	unit_tmp_sparse(ipath, 24 * MiB);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
 	assert_int_equal(zero_page(&gm)->hdr.ramdisk_image, 40 * MiB);
 	gmem_destroy(&gm);
@@ -439,12 +388,12 @@ static void test_bzimage_big_guest(void **state)
 	struct guest_mem gm;
 	struct boot_cpu cpu;
 	struct e820_entry e820[E820_MAX];
-	char kpath[PATH_LEN], ipath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], ipath[UNIT_PATH_LEN], err[256];
 	unsigned int n;
 	(void)state;
 
 	bz_write(&o, kpath);
-	tmp_sparse(ipath, 3 * MiB + 5);
+	unit_tmp_sparse(ipath, 3 * MiB + 5);
 	struct boot_images img = { .kernel = kpath, .initrd = ipath };
 	assert_int_equal(gmem_init(&gm, 5 * GiB), 0);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
@@ -474,7 +423,7 @@ static void test_bzimage_cmdline_limits(void **state)
 	struct bz_opts o = bz_default();
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char kpath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], err[256];
 	char *line = malloc(LAYOUT_CMDLINE_MAX + 1);
 	(void)state;
 
@@ -486,9 +435,9 @@ static void test_bzimage_cmdline_limits(void **state)
 
 	memset(line, 'a', 17);
 	line[17] = '\0';
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -E2BIG, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -E2BIG, err,
 		   kpath, "command line is 17 bytes, the kernel accepts at most 16");
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	line[16] = '\0';
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
 	assert_string_equal((char *)gmem_ptr(&gm, LAYOUT_CMDLINE, 17), line);
@@ -501,9 +450,9 @@ static void test_bzimage_cmdline_limits(void **state)
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
 	memset(line, 'b', LAYOUT_CMDLINE_MAX);
 	line[LAYOUT_CMDLINE_MAX] = '\0';
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -E2BIG, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -E2BIG, err,
 		   kpath, "command line");
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	line[LAYOUT_CMDLINE_MAX - 1] = '\0';
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
 	assert_int_equal(*(char *)gmem_ptr(&gm, LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX - 2, 1), 'b');
@@ -575,7 +524,7 @@ static void test_bzimage_refused(void **state)
 		const struct bz_bad *c = &bz_bad[i];
 		struct bz_opts o = bz_default();
 		struct boot_cpu cpu;
-		char kpath[PATH_LEN], ipath[PATH_LEN], err[512];
+		char kpath[UNIT_PATH_LEN], ipath[UNIT_PATH_LEN], err[512];
 		uint8_t *f;
 		size_t len;
 
@@ -586,16 +535,16 @@ static void test_bzimage_refused(void **state)
 			len = c->truncate_to;
 		if (c->setup_sects)
 			f[0x1f1] = c->setup_sects;
-		tmp_write(kpath, f, len);
-		tmp_sparse(ipath, 4096);
+		unit_tmp_write(kpath, f, len);
+		unit_tmp_sparse(ipath, 4096);
 		struct boot_images img = {
 			.kernel = kpath, .initrd = ipath, .cmdline = "quiet", .rsdp = 0xe0000,
 		};
 		memset(&cpu, 0x5a, sizeof(cpu));
-		assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), c->rc, err,
+		unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), c->rc, err,
 			   kpath, c->phrase);
 		assert_int_equal(cpu.rip, 0);
-		assert_true(ram_is_zero(&gm));
+		assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 		unlink(kpath);
 		unlink(ipath);
 		free(f);
@@ -608,7 +557,7 @@ static void test_bzimage_initrd_refused(void **state)
 	struct bz_opts o = bz_default();
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char kpath[PATH_LEN], ipath[PATH_LEN], err[512];
+	char kpath[UNIT_PATH_LEN], ipath[UNIT_PATH_LEN], err[512];
 	(void)state;
 
 	bz_write(&o, kpath);
@@ -616,12 +565,12 @@ static void test_bzimage_initrd_refused(void **state)
 
 	/* missing */
 	struct boot_images img = { .kernel = kpath, .initrd = "/nonexistent/initrd" };
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOENT, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOENT, err,
 		   "/nonexistent/initrd", "No such file");
 	/* empty */
-	tmp_write(ipath, "", 0);
+	unit_tmp_write(ipath, "", 0);
 	img.initrd = ipath;
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
 		   ipath, "empty file");
 	unlink(ipath);
 	/* initrd_addr_max below the kernel's end */
@@ -629,11 +578,11 @@ static void test_bzimage_initrd_refused(void **state)
 	unlink(kpath);
 	o.initrd_addr_max = 20 * MiB - 1;
 	bz_write(&o, kpath);
-	tmp_sparse(ipath, 4096);
+	unit_tmp_sparse(ipath, 4096);
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOSPC, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOSPC, err,
 		   ipath, "initrd_addr_max 0x13fffff");
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	gmem_destroy(&gm);
 	unlink(kpath);
 	unlink(ipath);
@@ -668,7 +617,7 @@ static void test_bzimage_every_truncation(void **state)
 			assert_true(n < 0x206);
 		free(cut);
 	}
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	struct boot_kernel k = { .path = "k", .data = f, .size = len };
 	assert_int_equal(boot_linux_load(&gm, &img, &k, 0, &ird, &cpu, err, sizeof(err)), 0);
 	gmem_destroy(&gm);

@@ -5,6 +5,7 @@
  * hostile ELF file is refused without touching guest RAM.
  */
 #include "unit.h"
+#include "testutil.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -17,58 +18,6 @@
 #include "vmm/boot.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
-
-#define PATH_LEN 256
-
-static void tmp_write(char *path, const void *buf, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	const uint8_t *p = buf;
-	int fd;
-
-	snprintf(path, PATH_LEN, "%s/ttyvm-pvh-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		assert_true(n > 0);
-		p += n;
-		len -= (size_t)n;
-	}
-	close(fd);
-}
-
-static void tmp_sparse(char *path, uint64_t size)
-{
-	tmp_write(path, "", 0);
-	assert_int_equal(truncate(path, (off_t)size), 0);
-}
-
-/* true when no byte of guest RAM below limit has been written */
-static bool ram_is_zero(const struct guest_mem *gm, uint64_t limit)
-{
-	static const uint8_t zero[64 * 1024];
-
-	for (unsigned int r = 0; r < gm->nregions; r++) {
-		const struct guest_region *g = &gm->region[r];
-		for (uint64_t i = 0; i < g->size && g->gpa + i < limit; i += sizeof(zero))
-			if (memcmp(g->hva + i, zero, MIN(sizeof(zero), g->size - i)))
-				return false;
-	}
-	return true;
-}
-
-static void assert_err(int rc, int want, const char *err, const char *path,
-		       const char *phrase)
-{
-	if (rc != want)
-		fail_msg("rc %d, want %d (\"%s\")", rc, want, err);
-	if (path && strncmp(err, path, strlen(path)) != 0)
-		fail_msg("message \"%s\" does not start with \"%s\"", err, path);
-	if (!strstr(err, phrase))
-		fail_msg("message \"%s\" lacks \"%s\"", err, phrase);
-	assert_null(strchr(err, '\n'));
-}
 
 /* ---- synthetic ELF kernel ------------------------------------------- *
  *
@@ -274,16 +223,16 @@ static void test_pvh_elf64(void **state)
 	struct boot_pvh_memmap_entry mm;
 	struct boot_pvh_module mod;
 	struct boot_pvh_start_info si;
-	char kpath[PATH_LEN], ipath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], ipath[UNIT_PATH_LEN], err[256];
 	uint8_t initrd[5000];
 	unsigned int n;
 	(void)state;
 
 	elf_build(&e, true);
-	tmp_write(kpath, e.buf, e.len);
+	unit_tmp_write(kpath, e.buf, e.len);
 	for (size_t i = 0; i < sizeof(initrd); i++)
 		initrd[i] = (uint8_t)(0xc3 ^ i);
-	tmp_write(ipath, initrd, sizeof(initrd));
+	unit_tmp_write(ipath, initrd, sizeof(initrd));
 
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
 	/* stale bytes where the bss goes: the loader must clear them */
@@ -365,11 +314,11 @@ static void test_pvh_elf32_no_initrd(void **state)
 	struct guest_mem gm;
 	struct boot_cpu cpu;
 	struct boot_pvh_start_info si;
-	char kpath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], err[256];
 	(void)state;
 
 	elf_build(&e, false);           /* 4-byte entry note */
-	tmp_write(kpath, e.buf, e.len);
+	unit_tmp_write(kpath, e.buf, e.len);
 	struct boot_images img = { .kernel = kpath };
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
@@ -393,11 +342,11 @@ static void test_pvh_note_align8(void **state)
 	struct elf_img e;
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char kpath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], err[256];
 	(void)state;
 
 	elf_build_aligned(&e, true, 8);
-	tmp_write(kpath, e.buf, e.len);
+	unit_tmp_write(kpath, e.buf, e.len);
 	struct boot_images img = { .kernel = kpath };
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
@@ -411,20 +360,20 @@ static void test_pvh_initrd_limit(void **state)
 	struct elf_img e;
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char kpath[PATH_LEN], ipath[PATH_LEN], err[512];
+	char kpath[UNIT_PATH_LEN], ipath[UNIT_PATH_LEN], err[512];
 	const uint64_t room = 64 * MiB - ALIGN_UP(KERNEL_END, 4096);
 	(void)state;
 
 	elf_build(&e, true);
-	tmp_write(kpath, e.buf, e.len);
+	unit_tmp_write(kpath, e.buf, e.len);
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
-	tmp_sparse(ipath, room + 1);
+	unit_tmp_sparse(ipath, room + 1);
 	struct boot_images img = { .kernel = kpath, .initrd = ipath };
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOSPC, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOSPC, err,
 		   ipath, "does not fit");
-	assert_true(ram_is_zero(&gm, UINT64_MAX));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	unlink(ipath);
-	tmp_sparse(ipath, room);
+	unit_tmp_sparse(ipath, room);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
 	struct boot_pvh_module mod;
 	assert_int_equal(gmem_read(&gm, BOOT_PVH_MODLIST_ADDR, &mod, sizeof(mod)), 0);
@@ -619,7 +568,7 @@ static void test_pvh_refused(void **state)
 		for (int is64 = 1; is64 >= 0; is64--) {
 			struct elf_img e;
 			struct boot_cpu cpu;
-			char kpath[PATH_LEN], ipath[PATH_LEN], err[512];
+			char kpath[UNIT_PATH_LEN], ipath[UNIT_PATH_LEN], err[512];
 
 			/* the patches speak ELF64; class-neutral ones run on both */
 			if (!is64 && pvh_bad[c].patch != p_no_note &&
@@ -636,15 +585,15 @@ static void test_pvh_refused(void **state)
 				      is64 ? 64 : 32);
 			elf_build(&e, is64);
 			pvh_bad[c].patch(&e);
-			tmp_write(kpath, e.buf, e.len);
-			tmp_sparse(ipath, 4096);
+			unit_tmp_write(kpath, e.buf, e.len);
+			unit_tmp_sparse(ipath, 4096);
 			struct boot_images img = {
 				.kernel = kpath, .initrd = ipath, .cmdline = "quiet",
 				.rsdp = 0xe0000,
 			};
-			assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)),
+			unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)),
 				   pvh_bad[c].rc, err, kpath, pvh_bad[c].phrase);
-			assert_true(ram_is_zero(&gm, UINT64_MAX));
+			assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 			unlink(kpath);
 			unlink(ipath);
 		}
@@ -657,7 +606,7 @@ static void test_pvh_cmdline_too_long(void **state)
 	struct elf_img e;
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char kpath[PATH_LEN], err[256];
+	char kpath[UNIT_PATH_LEN], err[256];
 	char *line = malloc(LAYOUT_CMDLINE_MAX + 1);
 	(void)state;
 
@@ -665,12 +614,12 @@ static void test_pvh_cmdline_too_long(void **state)
 	memset(line, 'c', LAYOUT_CMDLINE_MAX);
 	line[LAYOUT_CMDLINE_MAX] = '\0';
 	elf_build(&e, true);
-	tmp_write(kpath, e.buf, e.len);
+	unit_tmp_write(kpath, e.buf, e.len);
 	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
 	struct boot_images img = { .kernel = kpath, .cmdline = line };
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -E2BIG, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -E2BIG, err,
 		   kpath, "command line is 65536 bytes");
-	assert_true(ram_is_zero(&gm, UINT64_MAX));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	line[LAYOUT_CMDLINE_MAX - 1] = '\0';
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
 	gmem_destroy(&gm);
@@ -685,26 +634,26 @@ static void test_pvh_segment_into_hole(void **state)
 	struct guest_mem gm;
 	struct boot_cpu cpu;
 	struct phdr ph;
-	char kpath[PATH_LEN], err[512];
+	char kpath[UNIT_PATH_LEN], err[512];
 	(void)state;
 
 	elf_build(&e, true);
 	ph_get(&e, 2, &ph);
 	ph.paddr = LAYOUT_LOW_RAM_END - 0x1000;
 	ph_put(&e, 2, &ph);
-	tmp_write(kpath, e.buf, e.len);
+	unit_tmp_write(kpath, e.buf, e.len);
 	assert_int_equal(gmem_init(&gm, 4 * GiB), 0);
 	struct boot_images img = { .kernel = kpath };
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOMEM, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOMEM, err,
 		   kpath, "[0xbffff000, 0xc0004000) is not guest RAM");
 	/* segment 1 was fine but is not written either */
-	assert_true(ram_is_zero(&gm, 64 * MiB));
+	assert_true(unit_ram_is_zero(&gm, 64 * MiB));
 
 	/* just below the hole it loads */
 	ph.paddr = LAYOUT_LOW_RAM_END - DATA_MEMSZ;
 	ph_put(&e, 2, &ph);
 	unlink(kpath);
-	tmp_write(kpath, e.buf, e.len);
+	unit_tmp_write(kpath, e.buf, e.len);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
 	assert_memory_equal(gmem_ptr(&gm, ph.paddr, DATA_SIZE), e.buf + DATA_OFF,
 			    DATA_SIZE);
@@ -739,7 +688,7 @@ static void test_pvh_every_truncation(void **state)
 			free(cut);
 		}
 	}
-	assert_true(ram_is_zero(&gm, UINT64_MAX));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	gmem_destroy(&gm);
 }
 

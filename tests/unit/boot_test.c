@@ -4,6 +4,7 @@
  * how boot_load() picks (or refuses) a file.
  */
 #include "unit.h"
+#include "testutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,52 +16,6 @@
 #include "vmm/boot.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
-
-/* Writes buf to a fresh temp file; path must hold PATH_LEN bytes. */
-#define PATH_LEN 256
-static void tmp_write(char *path, const void *buf, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	const uint8_t *p = buf;
-	int fd;
-
-	snprintf(path, PATH_LEN, "%s/ttyvm-boot-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		assert_true(n > 0);
-		p += n;
-		len -= (size_t)n;
-	}
-	close(fd);
-}
-
-/* true when no byte of guest RAM has been written */
-static bool ram_is_zero(const struct guest_mem *gm)
-{
-	static const uint8_t zero[64 * 1024];
-
-	for (unsigned int r = 0; r < gm->nregions; r++) {
-		const struct guest_region *g = &gm->region[r];
-		for (uint64_t i = 0; i < g->size; i += sizeof(zero))
-			if (memcmp(g->hva + i, zero, MIN(sizeof(zero), g->size - i)))
-				return false;
-	}
-	return true;
-}
-
-static void assert_err(int rc, int want, const char *err, const char *path,
-		       const char *phrase)
-{
-	if (rc != want)
-		fail_msg("rc %d, want %d (\"%s\")", rc, want, err);
-	if (path && strncmp(err, path, strlen(path)) != 0)
-		fail_msg("message \"%s\" does not start with \"%s\"", err, path);
-	if (!strstr(err, phrase))
-		fail_msg("message \"%s\" lacks \"%s\"", err, phrase);
-	assert_null(strchr(err, '\n'));
-}
 
 static void test_gdt_descriptors(void **state)
 {
@@ -308,14 +263,14 @@ static void test_flat_load(void **state)
 {
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char path[PATH_LEN], err[256];
+	char path[UNIT_PATH_LEN], err[256];
 	uint8_t bin[1000];
 	struct boot_images img = { 0 };
 	(void)state;
 
 	for (unsigned int i = 0; i < sizeof(bin); i++)
 		bin[i] = (uint8_t)(i * 31 + 5);
-	tmp_write(path, bin, sizeof(bin));
+	unit_tmp_write(path, bin, sizeof(bin));
 	img.flat = path;
 	img.cmdline = "";        /* an empty command line is no command line */
 	assert_int_equal(gmem_init(&gm, 16 * MiB), 0);
@@ -328,7 +283,7 @@ static void test_flat_load(void **state)
 	assert_int_equal(cpu.rsp, 0x7000);
 	/* only the binary was written: no GDT, no page tables */
 	memset(gmem_ptr(&gm, LAYOUT_FLAT_LOAD, sizeof(bin)), 0, sizeof(bin));
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	gmem_destroy(&gm);
 	unlink(path);
 }
@@ -338,7 +293,7 @@ static void test_flat_size_limit(void **state)
 	const size_t max = LAYOUT_EBDA_START - LAYOUT_FLAT_LOAD;
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char path[PATH_LEN], err[256];
+	char path[UNIT_PATH_LEN], err[256];
 	uint8_t *bin = malloc(max + 1);
 	struct boot_images img = { 0 };
 	(void)state;
@@ -348,15 +303,15 @@ static void test_flat_size_limit(void **state)
 	assert_int_equal(gmem_init(&gm, 16 * MiB), 0);
 
 	/* one byte too many: refused, nothing written */
-	tmp_write(path, bin, max + 1);
+	unit_tmp_write(path, bin, max + 1);
 	img.flat = path;
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EFBIG, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EFBIG, err,
 		   path, "does not fit below the EBDA");
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	unlink(path);
 
 	/* exactly up to the EBDA: fine */
-	tmp_write(path, bin, max);
+	unit_tmp_write(path, bin, max);
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), 0);
 	assert_int_equal(*(uint8_t *)gmem_ptr(&gm, LAYOUT_EBDA_START - 1, 1), 0x90);
 	assert_int_equal(*(uint8_t *)gmem_ptr(&gm, LAYOUT_EBDA_START, 1), 0);
@@ -369,30 +324,30 @@ static void test_empty_and_missing_files(void **state)
 {
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char path[PATH_LEN], err[256];
+	char path[UNIT_PATH_LEN], err[256];
 	struct boot_images img = { 0 };
 	(void)state;
 
 	assert_int_equal(gmem_init(&gm, 16 * MiB), 0);
-	tmp_write(path, "", 0);
+	unit_tmp_write(path, "", 0);
 	img.kernel = path;
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
 		   path, "empty file");
 	img.kernel = NULL;
 	img.flat = path;
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
 		   path, "empty file");
 	unlink(path);
 
 	img.flat = NULL;
 	img.kernel = path;     /* now gone */
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOENT, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOENT, err,
 		   path, "No such file");
 
 	img.kernel = "/";
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
 		   "/", "not a regular file");
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	gmem_destroy(&gm);
 }
 
@@ -401,13 +356,13 @@ static void test_not_a_kernel(void **state)
 	static const char text[] = "#!/bin/sh\necho this is not a kernel\n";
 	struct guest_mem gm;
 	struct boot_cpu cpu;
-	char path[PATH_LEN], err[256], want[PATH_LEN + 80];
+	char path[UNIT_PATH_LEN], err[256], want[UNIT_PATH_LEN + 80];
 	uint8_t big[4096];
 	struct boot_images img = { 0 };
 	(void)state;
 
 	assert_int_equal(gmem_init(&gm, 16 * MiB), 0);
-	tmp_write(path, text, sizeof(text) - 1);
+	unit_tmp_write(path, text, sizeof(text) - 1);
 	img.kernel = path;
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOEXEC);
 	snprintf(want, sizeof(want),
@@ -421,10 +376,10 @@ static void test_not_a_kernel(void **state)
 	memset(big, 0, sizeof(big));
 	big[510] = 0x55;
 	big[511] = 0xaa;
-	tmp_write(path, big, sizeof(big));
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOEXEC, err,
+	unit_tmp_write(path, big, sizeof(big));
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -ENOEXEC, err,
 		   path, "not a Linux kernel");
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	unlink(path);
 	gmem_destroy(&gm);
 }
@@ -439,22 +394,22 @@ static void test_image_combinations(void **state)
 
 	assert_int_equal(gmem_init(&gm, 16 * MiB), 0);
 	memset(&img, 0, sizeof(img));
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
 		   NULL, "nothing to boot");
 
 	img.kernel = "/nonexistent/k";
 	img.flat = "/nonexistent/f";
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
 		   "/nonexistent/f", "together with a kernel");
 
 	img.kernel = NULL;
 	img.initrd = "/nonexistent/i";
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
 		   "/nonexistent/i", "initrd needs a kernel");
 
 	img.initrd = NULL;
 	img.cmdline = "console=ttyS0";
-	assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
+	unit_assert_err(boot_load(&gm, &img, &cpu, err, sizeof(err)), -EINVAL, err,
 		   "/nonexistent/f", "command line needs a kernel");
 
 	/* no error buffer at all, and a tiny one */
@@ -463,7 +418,7 @@ static void test_image_combinations(void **state)
 	assert_int_equal(boot_load(&gm, &img, &cpu, err, 10), -EINVAL);
 	assert_int_equal(strlen(err), 9);
 	assert_int_equal(err[10], 'x');
-	assert_true(ram_is_zero(&gm));
+	assert_true(unit_ram_is_zero(&gm, UINT64_MAX));
 	gmem_destroy(&gm);
 }
 
