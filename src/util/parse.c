@@ -13,8 +13,10 @@ static int parse_u64(const char *s, uint64_t *out, char **end)
 {
 	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
 		return -EINVAL;
+	/* decimal, or hex with 0x; never octal: "010" is ten */
+	int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
 	errno = 0;
-	unsigned long long v = strtoull(s, end, 0);
+	unsigned long long v = strtoull(s, end, base);
 	if (errno == ERANGE)
 		return -ERANGE;
 	if (*end == s)

@@ -17,6 +17,9 @@ static void test_uint(void **state)
 	assert_int_equal(v, 16);
 	assert_int_equal(parse_uint("0x10", 1, 254, &v), 0);
 	assert_int_equal(v, 16);
+	assert_int_equal(parse_uint("010", 1, 254, &v), 0);
+	assert_int_equal(v, 10); /* leading zeros are not octal */
+	assert_int_equal(parse_uint("0x", 1, 254, &v), -EINVAL);
 	v = 42;
 	assert_int_equal(parse_uint("0", 1, 254, &v), -ERANGE);
 	assert_int_equal(parse_uint("255", 1, 254, &v), -ERANGE);
@@ -47,6 +50,8 @@ static void test_size(void **state)
 	assert_int_equal(v, 1024 * GiB);
 	assert_int_equal(parse_size("100B", MiB, &v), 0);
 	assert_int_equal(v, 100);
+	assert_int_equal(parse_size("08G", 1, &v), 0);
+	assert_int_equal(v, 8 * GiB);
 	assert_int_equal(parse_size("64Q", 1, &v), -EINVAL);
 	assert_int_equal(parse_size("64MX", 1, &v), -EINVAL);
 	assert_int_equal(parse_size("M", 1, &v), -EINVAL);
