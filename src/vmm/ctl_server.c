@@ -1,0 +1,700 @@
+/*
+ * ctl_server.c - the control socket of a VM process: a listening
+ * AF_UNIX stream socket served on the event loop, speaking the line
+ * protocol of ttyvm-control(7) (grammar in ui/ctl_proto.c).
+ *
+ * Threads: everything here runs on the event-loop thread - accepting,
+ * reading, dispatching, writing, the stall timer - so there are no locks.
+ * Requests act on the VM through struct ctl_machine_ops, which for a real
+ * VM are machine_ctl.h's functions (they too expect the event-loop
+ * thread).  A `stop` or `reset` only records the request and stops the
+ * loop; the reply is already in the socket by then, and the server
+ * survives resets (the loop runs again for the next boot).
+ *
+ * Trust: a client is a process of the same user (socket mode 0600 in a
+ * private directory, and the peer's uid is checked), but still a
+ * stranger's input: every client has a fixed input buffer of one request
+ * line and a fixed output buffer.  A line longer than CTL_REQUEST_MAX
+ * gets "error too-long" and the connection is closed; a client that does
+ * not read its replies first stops being read, then is dropped after
+ * CTL_SERVER_STALL_MS.  At most CTL_SERVER_MAX_CLIENTS are served; one
+ * more is told "error busy".  So memory stays bounded whatever clients
+ * do, and no client can block the loop (all sockets are non-blocking).
+ *
+ * The socket file: bound under a temporary name, chmod 0600, listening,
+ * then renamed into place, so whoever finds the path finds a live
+ * server.  An existing file is replaced only when it is a socket nobody
+ * accepts on (left by a VM that crashed); it is removed at the end only
+ * while it is still ours (same inode).
+ */
+#include "vmm/ctl_server.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <config.h> /* autoconf's, for PACKAGE_VERSION (not vmm/config.h) */
+#include "ui/ctl_proto.h"
+#include "util/log.h"
+#include "util/util.h"
+#include "vmm/evloop.h"
+#include "vmm/machine.h"
+#include "vmm/machine_ctl.h"
+
+#define CTL_OUT_MAX   (4 * CTL_REPLY_MAX)
+#define CTL_BACKLOG   8
+#define CTL_RETRY_ACCEPT_MS 200 /* after EMFILE and friends */
+#define CTL_READS_PER_WAKEUP 8  /* then the loop serves others first */
+
+struct ctl_client {
+	struct ctl_server *srv;
+	int fd;
+	uint32_t events;         /* what the loop watches now */
+	bool closing;            /* answer nothing more; close once flushed */
+	bool eof;                /* the client sent all it will: answer the
+				  * complete lines left, then close */
+	bool dead;               /* close now */
+	uint64_t stalled_since;  /* ns; 0 while the client keeps up */
+	size_t in_len;
+	size_t out_off, out_len;
+	char in[CTL_REQUEST_MAX];
+	char out[CTL_OUT_MAX];
+};
+
+struct ctl_server {
+	struct evloop *el;
+	int fd;
+	bool listening;          /* the listening fd is watched */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev;
+	ino_t ino;
+	const struct vm_config *cfg;
+	const struct ctl_machine_ops *ops;
+	void *vm;
+	uint64_t started_ns;
+	uint64_t stall_ns;
+	struct evloop_timer *timer;
+	struct ctl_client *clients[CTL_SERVER_MAX_CLIENTS];
+};
+
+static uint64_t ctl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* --- machine_ctl.h as ops ------------------------------------------------- */
+
+static int ctl_m_pause(void *vm) { return machine_pause(vm); }
+static int ctl_m_resume(void *vm) { return machine_resume(vm); }
+static bool ctl_m_paused(void *vm) { return machine_state(vm) == MACHINE_PAUSED; }
+static int ctl_m_powerdown(void *vm) { return machine_powerdown(vm); }
+static void ctl_m_reset(void *vm) { machine_reset(vm); }
+static void ctl_m_stop(void *vm) { machine_stop(vm); }
+static unsigned int ctl_m_resets(void *vm) { return machine_resets(vm); }
+
+const struct ctl_machine_ops ctl_machine_ops = {
+	.pause = ctl_m_pause,
+	.resume = ctl_m_resume,
+	.paused = ctl_m_paused,
+	.powerdown = ctl_m_powerdown,
+	.reset = ctl_m_reset,
+	.stop = ctl_m_stop,
+	.resets = ctl_m_resets,
+};
+
+/* --- what the requests do -------------------------------------------------- */
+
+static void ctl_do_help(const struct ctl_request *rq, struct ctl_writer *w)
+{
+	char list[256] = "";
+
+	if (rq->argc == 0) {
+		for (int i = 0; i < CTL_CMD_COUNT; i++) {
+			size_t n = strlen(list);
+			snprintf(list + n, sizeof(list) - n, "%s%s", i ? "," : "",
+				 ctl_cmd_info((enum ctl_cmd)i)->name);
+		}
+		ctl_write_word(w, "ok");
+		ctl_write_field(w, "commands", list);
+		return;
+	}
+	int cmd = ctl_cmd_lookup(rq->argv[0]);
+	if (cmd < 0) {
+		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "no command '%.40s' (help lists them)",
+				rq->argv[0]);
+		return;
+	}
+	const struct ctl_cmd_info *ci = ctl_cmd_info((enum ctl_cmd)cmd);
+	ctl_write_word(w, "ok");
+	ctl_write_field(w, "command", ci->name);
+	ctl_write_field(w, "args", ci->args);
+	ctl_write_field(w, "summary", ci->summary);
+}
+
+static void ctl_do_status(struct ctl_server *s, struct ctl_writer *w)
+{
+	ctl_write_word(w, "ok");
+	ctl_write_field(w, "state", s->ops->paused(s->vm) ? "paused" : "running");
+	ctl_write_field(w, "name", s->cfg->name);
+	ctl_write_field_u64(w, "cpus", s->cfg->cpus);
+	ctl_write_field_u64(w, "memory", s->cfg->memory);
+	ctl_write_field_u64(w, "uptime", (ctl_now_ns() - s->started_ns) / 1000000000ULL);
+	ctl_write_field_u64(w, "resets", s->ops->resets(s->vm));
+	ctl_write_field_u64(w, "pid", (uint64_t)getpid());
+}
+
+/* Carries out one request; returns true when the connection is to close. */
+static bool ctl_dispatch(struct ctl_server *s, const struct ctl_request *rq,
+			 struct ctl_writer *w)
+{
+	int r;
+
+	switch (rq->cmd) {
+	case CTL_CMD_VERSION:
+		ctl_write_word(w, "ok");
+		ctl_write_field_u64(w, "protocol", CTL_PROTO_VERSION);
+		ctl_write_field(w, "ttyvm", PACKAGE_VERSION);
+		break;
+	case CTL_CMD_STATUS:
+		ctl_do_status(s, w);
+		break;
+	case CTL_CMD_PAUSE:
+		r = s->ops->pause(s->vm);
+		if (r == -EALREADY)
+			ctl_write_error(w, CTL_ERR_STATE, "the VM is already paused");
+		else if (r)
+			ctl_write_error(w, CTL_ERR_INTERNAL, "pausing: %s", strerror(-r));
+		else {
+			ctl_write_word(w, "ok");
+			ctl_write_field(w, "state", "paused");
+		}
+		break;
+	case CTL_CMD_RESUME:
+		r = s->ops->resume(s->vm);
+		if (r == -EALREADY)
+			ctl_write_error(w, CTL_ERR_STATE, "the VM is not paused");
+		else if (r)
+			ctl_write_error(w, CTL_ERR_INTERNAL, "resuming: %s", strerror(-r));
+		else {
+			ctl_write_word(w, "ok");
+			ctl_write_field(w, "state", "running");
+		}
+		break;
+	case CTL_CMD_POWERDOWN:
+		r = s->cfg->acpi ? s->ops->powerdown(s->vm) : -ENODEV;
+		if (r == -ENODEV)
+			ctl_write_error(w, CTL_ERR_NOT_SUPPORTED,
+					"this VM has no ACPI power button (it runs without ACPI); "
+					"stop pulls the plug");
+		else if (r)
+			ctl_write_error(w, CTL_ERR_INTERNAL, "powerdown: %s", strerror(-r));
+		else
+			ctl_write_word(w, "ok");
+		break;
+	case CTL_CMD_RESET:
+		s->ops->reset(s->vm);
+		ctl_write_word(w, "ok");
+		break;
+	case CTL_CMD_STOP:
+		/* the connection stays open until the VM is gone: a client
+		 * waits for end-of-file to know the process has finished */
+		s->ops->stop(s->vm);
+		ctl_write_word(w, "ok");
+		break;
+	case CTL_CMD_QUIT:
+		ctl_write_word(w, "ok");
+		return true;
+	case CTL_CMD_HELP:
+		ctl_do_help(rq, w);
+		break;
+	default:
+		ctl_write_error(w, CTL_ERR_INTERNAL, "command not implemented");
+		break;
+	}
+	return false;
+}
+
+/* --- clients ---------------------------------------------------------------- */
+
+static void ctl_client_free(struct ctl_client *c)
+{
+	struct ctl_server *s = c->srv;
+
+	for (unsigned int i = 0; i < CTL_SERVER_MAX_CLIENTS; i++)
+		if (s->clients[i] == c)
+			s->clients[i] = NULL;
+	evloop_del_fd(s->el, c->fd);
+	close(c->fd);
+	free(c);
+}
+
+static void ctl_arm_stall_timer(struct ctl_server *s);
+
+static void ctl_client_queue(struct ctl_client *c, const char *data, size_t len)
+{
+	if (c->out_off) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (len > sizeof(c->out) - c->out_len) {
+		c->dead = true; /* cannot happen: callers check the room first */
+		return;
+	}
+	memcpy(c->out + c->out_len, data, len);
+	c->out_len += len;
+}
+
+static void ctl_client_flush(struct ctl_client *c)
+{
+	while (c->out_off < c->out_len && !c->dead) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			c->stalled_since = 0;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!c->stalled_since) {
+				c->stalled_since = ctl_now_ns();
+				ctl_arm_stall_timer(c->srv);
+			}
+			return;
+		} else {
+			c->dead = true; /* EPIPE, ECONNRESET: the client is gone */
+		}
+	}
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+		c->stalled_since = 0;
+	}
+}
+
+static bool ctl_client_has_room(const struct ctl_client *c)
+{
+	return sizeof(c->out) - (c->out_len - c->out_off) >= CTL_REPLY_MAX;
+}
+
+/* Answers every complete line in the input buffer while there is room
+ * for the reply. */
+static void ctl_client_process(struct ctl_client *c)
+{
+	struct ctl_request rq;
+	char reply[CTL_REPLY_MAX];
+	struct ctl_writer w;
+
+	while (!c->closing && !c->dead && ctl_client_has_room(c)) {
+		char *lf = memchr(c->in, '\n', c->in_len);
+		if (!lf) {
+			if (c->in_len == sizeof(c->in)) {
+				ctl_writer_init(&w, reply, sizeof(reply));
+				ctl_write_error(&w, CTL_ERR_TOO_LONG,
+						"request longer than %d bytes; closing",
+						CTL_REQUEST_MAX - 1);
+				size_t n = ctl_writer_end(&w);
+				ctl_client_queue(c, reply, n);
+				c->closing = true;
+				log_debug("control: dropped a client that sent an over-long line");
+			}
+			break;
+		}
+		size_t linelen = (size_t)(lf - c->in);
+		struct ctl_parse_error perr;
+		ctl_writer_init(&w, reply, sizeof(reply));
+		int r = ctl_request_parse(c->in, linelen, &rq, &perr);
+		if (r == 0) {
+			if (ctl_dispatch(c->srv, &rq, &w))
+				c->closing = true;
+		} else if (r < 0) {
+			ctl_write_error(&w, perr.code, "%s", perr.message);
+		}
+		if (r != CTL_PARSE_EMPTY) {
+			size_t n = ctl_writer_end(&w);
+			ctl_client_queue(c, reply, n);
+		}
+		c->in_len -= linelen + 1;
+		memmove(c->in, lf + 1, c->in_len);
+	}
+}
+
+/*
+ * Answers and sends until the input holds no complete line or the
+ * output is stuck (then EPOLLOUT brings us back).  Lines may wait in the
+ * input while the output is full, and the client may have nothing more
+ * to send, so this must not stop while it can make progress.
+ */
+static void ctl_client_pump(struct ctl_client *c)
+{
+	do {
+		ctl_client_process(c);
+		ctl_client_flush(c);
+	} while (!c->dead && !c->closing && c->out_off == c->out_len &&
+		 memchr(c->in, '\n', c->in_len));
+}
+
+/* Watches what the client's state calls for; closes it when it is done.
+ * Returns false when c was freed. */
+static bool ctl_client_update(struct ctl_client *c)
+{
+	bool pending = c->out_off < c->out_len;
+	bool done = c->closing || (c->eof && !memchr(c->in, '\n', c->in_len));
+	uint32_t ev = 0;
+
+	if (c->dead || (done && !pending)) {
+		ctl_client_free(c);
+		return false;
+	}
+	/* stop reading while the reply to the next line would not fit, and
+	 * after a line that closes the connection */
+	if (!c->closing && !c->eof && ctl_client_has_room(c))
+		ev |= EPOLLIN;
+	if (pending)
+		ev |= EPOLLOUT;
+	if (ev != c->events) {
+		if (evloop_mod_fd(c->srv->el, c->fd, ev) < 0) {
+			ctl_client_free(c);
+			return false;
+		}
+		c->events = ev;
+	}
+	return true;
+}
+
+static void ctl_client_ready(void *opaque, uint32_t revents)
+{
+	struct ctl_client *c = opaque;
+
+	if (revents & EPOLLOUT) {
+		ctl_client_flush(c);
+		ctl_client_pump(c); /* lines held back while the output was full */
+	}
+	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		/* level-triggered: what is left is read on the next round */
+		for (int reads = 0; reads < CTL_READS_PER_WAKEUP && !c->closing && !c->eof &&
+				    !c->dead && c->in_len < sizeof(c->in); reads++) {
+			ssize_t n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+			if (n > 0) {
+				c->in_len += (size_t)n;
+				ctl_client_pump(c);
+				if (!ctl_client_has_room(c))
+					break;
+			} else if (n == 0) {
+				c->eof = true; /* an unterminated last line is no request */
+			} else if (errno == EINTR) {
+				continue;
+			} else {
+				if (errno != EAGAIN && errno != EWOULDBLOCK)
+					c->dead = true;
+				break;
+			}
+		}
+		ctl_client_pump(c);
+	}
+	ctl_client_update(c);
+}
+
+/* The peer runs as our user (or root): anyone else gets nothing. */
+static bool ctl_peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == geteuid() || cred.uid == 0;
+}
+
+static void ctl_refuse_busy(int fd)
+{
+	char buf[128];
+	struct ctl_writer w;
+
+	ctl_writer_init(&w, buf, sizeof(buf));
+	ctl_write_error(&w, CTL_ERR_BUSY, "too many control connections (at most %d)",
+			CTL_SERVER_MAX_CLIENTS);
+	size_t n = ctl_writer_end(&w);
+	ssize_t r = send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)r; /* best effort */
+}
+
+static void ctl_accept_one(struct ctl_server *s, int fd)
+{
+	char greeting[64];
+	int slot = -1;
+
+	if (!ctl_peer_allowed(fd)) {
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < CTL_SERVER_MAX_CLIENTS && slot < 0; i++)
+		if (!s->clients[i])
+			slot = i;
+	if (slot < 0) {
+		log_debug("control: refused a client: %d already connected",
+			  CTL_SERVER_MAX_CLIENTS);
+		ctl_refuse_busy(fd);
+		close(fd);
+		return;
+	}
+	struct ctl_client *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->srv = s;
+	c->fd = fd;
+	c->events = EPOLLIN;
+	if (evloop_add_fd(s->el, fd, c->events, ctl_client_ready, c) < 0) {
+		close(fd);
+		free(c);
+		return;
+	}
+	s->clients[slot] = c;
+	size_t n = ctl_greeting_format(greeting, sizeof(greeting));
+	ctl_client_queue(c, greeting, n);
+	ctl_client_flush(c);
+	ctl_client_update(c);
+}
+
+static void ctl_listen_ready(void *opaque, uint32_t revents)
+{
+	struct ctl_server *s = opaque;
+	(void)revents;
+
+	for (;;) {
+		int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			ctl_accept_one(s, fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* out of descriptors: stop listening for a moment rather
+			 * than spin on a socket that stays readable */
+			if (evloop_mod_fd(s->el, s->fd, 0) == 0) {
+				s->listening = false;
+				evloop_timer_arm(s->timer, CTL_RETRY_ACCEPT_MS * 1000000ULL, 0);
+			}
+		}
+		return;
+	}
+}
+
+/* Drops stalled clients; re-arms for the next deadline; listens again
+ * after a pause for lack of descriptors. */
+static void ctl_timer_fired(void *opaque)
+{
+	struct ctl_server *s = opaque;
+	uint64_t now = ctl_now_ns();
+
+	if (!s->listening && evloop_mod_fd(s->el, s->fd, EPOLLIN) == 0)
+		s->listening = true;
+	for (unsigned int i = 0; i < CTL_SERVER_MAX_CLIENTS; i++) {
+		struct ctl_client *c = s->clients[i];
+		if (c && c->stalled_since && now - c->stalled_since >= s->stall_ns) {
+			log_debug("control: dropped a client that does not read its replies");
+			ctl_client_free(c);
+		}
+	}
+	ctl_arm_stall_timer(s);
+}
+
+static void ctl_arm_stall_timer(struct ctl_server *s)
+{
+	uint64_t now = ctl_now_ns(), next = 0;
+
+	if (!s->listening)
+		return; /* armed for the accept retry; it will look again */
+	for (unsigned int i = 0; i < CTL_SERVER_MAX_CLIENTS; i++) {
+		struct ctl_client *c = s->clients[i];
+		if (!c || !c->stalled_since)
+			continue;
+		uint64_t due = c->stalled_since + s->stall_ns;
+		uint64_t delay = due > now ? due - now : 1;
+		if (!next || delay < next)
+			next = delay;
+	}
+	/* next == 0 disarms */
+	evloop_timer_arm(s->timer, next, 0);
+}
+
+/* --- the socket file --------------------------------------------------------- */
+
+__attribute__((format(printf, 4, 5)))
+static int ctl_fail(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/*
+ * What is at path now: 0 when nothing or a stale socket (to be replaced),
+ * else -errno with a message.
+ */
+static int ctl_check_existing(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ctl_fail(err, errlen, -errno, "control socket %s: %s", path,
+				strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return ctl_fail(err, errlen, -EEXIST,
+				"control socket %s: the path exists and is not a socket; "
+				"not replacing it", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ctl_fail(err, errlen, -errno, "control socket: %s", strerror(errno));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	close(fd);
+	if (r == -ECONNREFUSED || r == -ENOENT)
+		return 0; /* stale: left by a VM that did not exit cleanly */
+	if (r == 0 || r == -EAGAIN || r == -EINPROGRESS)
+		return ctl_fail(err, errlen, -EADDRINUSE,
+				"control socket %s: another VM is serving it", path);
+	return ctl_fail(err, errlen, r, "control socket %s: cannot check the existing "
+			"socket: %s", path, strerror(-r));
+}
+
+static int ctl_listen(struct ctl_server *s, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char tmp[sizeof(sa.sun_path)];
+	struct stat st;
+	int r, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return ctl_fail(err, errlen, -ENAMETOOLONG,
+				"control socket %s: the path is too long for a socket "
+				"(about %zu bytes at most)", path, sizeof(tmp) - 16);
+	r = ctl_check_existing(path, err, errlen);
+	if (r)
+		return r;
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return ctl_fail(err, errlen, -errno, "control socket: %s", strerror(errno));
+	/* on Linux the socket file takes the socket inode's mode: 0600 from
+	 * the start, whatever the umask */
+	if (fchmod(s->fd, 0600) < 0)
+		return ctl_fail(err, errlen, -errno, "control socket: %s", strerror(errno));
+	/* a temporary name left by an earlier process with our pid */
+	if (lstat(tmp, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(tmp);
+	memcpy(sa.sun_path, tmp, (size_t)n + 1);
+	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ctl_fail(err, errlen, -errno, "control socket %s: %s", tmp,
+				strerror(errno));
+	if (chmod(tmp, 0600) < 0 || listen(s->fd, CTL_BACKLOG) < 0 ||
+	    rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return ctl_fail(err, errlen, r, "control socket %s: %s", path, strerror(-r));
+	}
+	if (lstat(path, &st) < 0)
+		return ctl_fail(err, errlen, -errno, "control socket %s: %s", path,
+				strerror(errno));
+	if (!S_ISSOCK(st.st_mode) || (st.st_mode & 0777) != 0600) {
+		unlink(path);
+		return ctl_fail(err, errlen, -EPERM, "control socket %s: could not make it "
+				"private (mode 0600)", path);
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	memcpy(s->path, path, strlen(path) + 1);
+	return 0;
+}
+
+int ctl_server_create(struct ctl_server **out, struct evloop *el, const char *path,
+		      const struct vm_config *cfg, const struct ctl_machine_ops *ops,
+		      void *vm, char *err, size_t errlen)
+{
+	struct ctl_server *s = calloc(1, sizeof(*s));
+	int r;
+
+	*out = NULL;
+	if (!s)
+		return ctl_fail(err, errlen, -ENOMEM, "control socket: out of memory");
+	s->el = el;
+	s->fd = -1;
+	s->cfg = cfg;
+	s->ops = ops;
+	s->vm = vm;
+	s->started_ns = ctl_now_ns();
+	s->stall_ns = CTL_SERVER_STALL_MS * 1000000ULL;
+	r = ctl_listen(s, path, err, errlen);
+	if (r)
+		goto fail;
+	s->timer = evloop_timer_new(el, ctl_timer_fired, s);
+	if (!s->timer) {
+		r = ctl_fail(err, errlen, -ENOMEM, "control socket: no timer");
+		goto fail;
+	}
+	r = evloop_add_fd(el, s->fd, EPOLLIN, ctl_listen_ready, s);
+	if (r) {
+		ctl_fail(err, errlen, r, "control socket: %s", strerror(-r));
+		goto fail;
+	}
+	s->listening = true;
+	*out = s;
+	return 0;
+fail:
+	ctl_server_destroy(s);
+	return r;
+}
+
+int ctl_server_create_machine(struct ctl_server **out, struct machine *m,
+			      const char *path, char *err, size_t errlen)
+{
+	return ctl_server_create(out, machine_evloop(m), path, machine_config(m),
+				 &ctl_machine_ops, m, err, errlen);
+}
+
+void ctl_server_set_stall_ms(struct ctl_server *s, unsigned int ms)
+{
+	s->stall_ns = (uint64_t)ms * 1000000ULL;
+}
+
+void ctl_server_destroy(struct ctl_server *s)
+{
+	struct stat st;
+
+	if (!s)
+		return;
+	for (unsigned int i = 0; i < CTL_SERVER_MAX_CLIENTS; i++)
+		if (s->clients[i])
+			ctl_client_free(s->clients[i]);
+	evloop_timer_free(s->timer);
+	if (s->fd >= 0) {
+		evloop_del_fd(s->el, s->fd);
+		close(s->fd);
+	}
+	if (s->path[0] && lstat(s->path, &st) == 0 && st.st_dev == s->dev &&
+	    st.st_ino == s->ino)
+		unlink(s->path);
+	free(s);
+}

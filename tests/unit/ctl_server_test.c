@@ -1,0 +1,618 @@
+/*
+ * ctl_server_test.c - the control socket server over real sockets, with
+ * a fake machine: the event loop runs on a thread of its own, the test
+ * is the client.  No /dev/kvm.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "ui/ctl_proto.h"
+#include "vmm/ctl_server.h"
+#include "vmm/evloop.h"
+
+struct fake_vm {
+	bool paused;
+	int pauses, resumes, powerdowns, resets, stops;
+};
+
+static int fake_pause(void *vm)
+{
+	struct fake_vm *f = vm;
+	if (f->paused)
+		return -EALREADY;
+	f->paused = true;
+	f->pauses++;
+	return 0;
+}
+
+static int fake_resume(void *vm)
+{
+	struct fake_vm *f = vm;
+	if (!f->paused)
+		return -EALREADY;
+	f->paused = false;
+	f->resumes++;
+	return 0;
+}
+
+static bool fake_paused(void *vm) { return ((struct fake_vm *)vm)->paused; }
+static int fake_powerdown(void *vm) { ((struct fake_vm *)vm)->powerdowns++; return 0; }
+static void fake_reset(void *vm) { ((struct fake_vm *)vm)->resets++; }
+static void fake_stop(void *vm) { ((struct fake_vm *)vm)->stops++; }
+static unsigned int fake_resets(void *vm) { return (unsigned int)((struct fake_vm *)vm)->resets; }
+
+static const struct ctl_machine_ops fake_ops = {
+	.pause = fake_pause, .resume = fake_resume, .paused = fake_paused,
+	.powerdown = fake_powerdown, .reset = fake_reset, .stop = fake_stop,
+	.resets = fake_resets,
+};
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct evloop *el;
+	struct ctl_server *srv;
+	struct vm_config cfg;
+	struct fake_vm vm;
+	pthread_t thread;
+	bool running;
+};
+
+static void *loop_thread(void *arg)
+{
+	struct fixture *f = arg;
+	evloop_run(f->el);
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ttyvm-ctl-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/vm.sock", f->dir);
+	snprintf(f->cfg.name, sizeof(f->cfg.name), "web-1");
+	f->cfg.cpus = 2;
+	f->cfg.memory = 64 << 20;
+	f->cfg.acpi = true;
+	assert_int_equal(evloop_create(&f->el), 0);
+	int r = ctl_server_create(&f->srv, f->el, f->path, &f->cfg, &fake_ops, &f->vm,
+				  err, sizeof(err));
+	if (r)
+		fail_msg("ctl_server_create: %s", err);
+	*state = f;
+	return 0;
+}
+
+static void start_loop(struct fixture *f)
+{
+	assert_int_equal(pthread_create(&f->thread, NULL, loop_thread, f), 0);
+	f->running = true;
+}
+
+static void stop_loop(struct fixture *f)
+{
+	if (!f->running)
+		return;
+	evloop_stop(f->el);
+	pthread_join(f->thread, NULL);
+	f->running = false;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	stop_loop(f);
+	ctl_server_destroy(f->srv);
+	evloop_destroy(f->el);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* --- a small blocking client ------------------------------------------------ */
+
+static int tconnect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* One line without its LF; NULL on EOF. */
+static const char *tline(int fd)
+{
+	static char buf[CTL_REPLY_MAX + 1];
+	size_t n = 0;
+
+	for (;;) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+		if (r <= 0) {
+			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				fail_msg("no reply within the time limit");
+			return n ? buf : NULL;
+		}
+		if (c == '\n')
+			break;
+		assert_true(n < CTL_REPLY_MAX);
+		buf[n++] = c;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void tsend(int fd, const char *s, size_t len)
+{
+	assert_int_equal(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+static const char *call(int fd, const char *req)
+{
+	tsend(fd, req, strlen(req));
+	const char *l = tline(fd);
+	assert_non_null(l);
+	return l;
+}
+
+static int topen(struct fixture *f)
+{
+	int fd = tconnect(f->path);
+	assert_string_equal(tline(fd), "ttyvm-control 1");
+	return fd;
+}
+
+/* true when the server has closed the connection (reads to EOF). */
+static bool closed_by_server(int fd)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+		if (r == 0 || (r < 0 && errno == ECONNRESET))
+			return true;
+		if (r < 0)
+			return false;
+	}
+}
+
+/* --- tests ------------------------------------------------------------------- */
+
+static void test_socket_file(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	(void)state;
+
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* no temporary name is left beside it */
+	char tmp[160];
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", f->path, (long)getpid());
+	assert_int_equal(access(tmp, F_OK), -1);
+
+	ctl_server_destroy(f->srv);
+	f->srv = NULL;
+	assert_int_equal(lstat(f->path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void test_requests(void **state)
+{
+	struct fixture *f = *state;
+	struct ctl_reply r;
+	const char *l;
+
+	start_loop(f);
+	int fd = topen(f);
+
+	l = call(fd, "version\n");
+	assert_int_equal(ctl_reply_parse(l, strlen(l), &r), 0);
+	assert_true(r.ok);
+	assert_string_equal(ctl_reply_get(&r, "protocol"), "1");
+	assert_non_null(ctl_reply_get(&r, "ttyvm"));
+
+	l = call(fd, "status\n");
+	assert_int_equal(ctl_reply_parse(l, strlen(l), &r), 0);
+	assert_true(r.ok);
+	assert_string_equal(ctl_reply_get(&r, "state"), "running");
+	assert_string_equal(ctl_reply_get(&r, "name"), "web-1");
+	assert_string_equal(ctl_reply_get(&r, "cpus"), "2");
+	assert_string_equal(ctl_reply_get(&r, "memory"), "67108864");
+	assert_string_equal(ctl_reply_get(&r, "uptime"), "0");
+	assert_string_equal(ctl_reply_get(&r, "resets"), "0");
+	char pid[32];
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	assert_string_equal(ctl_reply_get(&r, "pid"), pid);
+
+	assert_string_equal(call(fd, "pause\n"), "ok state=paused");
+	assert_string_equal(call(fd, "pause\n"), "error state the VM is already paused");
+	l = call(fd, "status\n");
+	assert_non_null(strstr(l, " state=paused "));
+	assert_string_equal(call(fd, "resume\n"), "ok state=running");
+	assert_string_equal(call(fd, "resume\n"), "error state the VM is not paused");
+	assert_int_equal(f->vm.pauses, 1);
+	assert_int_equal(f->vm.resumes, 1);
+
+	assert_string_equal(call(fd, "powerdown\n"), "ok");
+	assert_int_equal(f->vm.powerdowns, 1);
+	assert_string_equal(call(fd, "reset\n"), "ok");
+	assert_int_equal(f->vm.resets, 1);
+	assert_non_null(strstr(call(fd, "status\n"), " resets=1 "));
+
+	l = call(fd, "help\n");
+	assert_string_equal(l, "ok commands=version,status,pause,resume,powerdown,reset,"
+			       "stop,quit,help");
+	l = call(fd, "help pause\n");
+	assert_int_equal(ctl_reply_parse(l, strlen(l), &r), 0);
+	assert_string_equal(ctl_reply_get(&r, "command"), "pause");
+	assert_string_equal(ctl_reply_get(&r, "args"), "");
+	assert_non_null(strstr(ctl_reply_get(&r, "summary"), "vCPU"));
+	assert_string_equal(call(fd, "help frob\n"),
+			    "error bad-argument no command 'frob' (help lists them)");
+
+	/* errors keep the connection */
+	assert_string_equal(call(fd, "frob\n"),
+			    "error unknown-command unknown command 'frob' (help lists them)");
+	assert_string_equal(call(fd, "pause 1\n"), "error bad-argument pause takes no arguments");
+	tsend(fd, "status\0x\n", 9);
+	l = tline(fd);
+	assert_non_null(strstr(l, "error bad-request control byte at byte 7"));
+	tsend(fd, "\xff\xfe\x01\x02\n", 5);
+	assert_true(strncmp(tline(fd), "error bad-request ", 18) == 0);
+	/* CR LF is fine */
+	assert_string_equal(call(fd, "resume\r\n"), "error state the VM is not paused");
+
+	/* several requests in one write: replies in order */
+	tsend(fd, "pause\nstatus\nresume\n", 20);
+	assert_string_equal(tline(fd), "ok state=paused");
+	assert_non_null(strstr(tline(fd), "state=paused"));
+	assert_string_equal(tline(fd), "ok state=running");
+
+	assert_string_equal(call(fd, "stop\n"), "ok");
+	assert_int_equal(f->vm.stops, 1);
+	assert_string_equal(call(fd, "quit\n"), "ok");
+	assert_true(closed_by_server(fd));
+	close(fd);
+}
+
+static void test_blank_lines(void **state)
+{
+	struct fixture *f = *state;
+
+	start_loop(f);
+	int fd = topen(f);
+	/* no reply for blank lines: the first reply is that of version */
+	tsend(fd, "\n  \r\n\t\nversion\r\n", 16);
+	assert_true(strncmp(tline(fd), "ok protocol=1 ", 14) == 0);
+	close(fd);
+}
+
+static void test_no_acpi(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.acpi = false;
+	start_loop(f);
+	int fd = topen(f);
+	const char *l = call(fd, "powerdown\n");
+	assert_true(strncmp(l, "error not-supported ", 20) == 0);
+	assert_int_equal(f->vm.powerdowns, 0);
+	close(fd);
+}
+
+static void test_half_close(void **state)
+{
+	struct fixture *f = *state;
+
+	start_loop(f);
+	int fd = topen(f);
+	/* as `echo status | socat - UNIX-CONNECT:...` does */
+	tsend(fd, "status\nversion", 14);
+	shutdown(fd, SHUT_WR);
+	assert_true(strncmp(tline(fd), "ok state=running ", 17) == 0);
+	/* the unterminated last line is not a request */
+	assert_true(closed_by_server(fd));
+	close(fd);
+}
+
+static void test_endless_line(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 1 << 20, sent = 0;
+	char *junk = malloc(n);
+
+	assert_non_null(junk);
+	memset(junk, 'x', n);
+	start_loop(f);
+	int fd = topen(f);
+	/* 1 MiB without a newline: the server answers and hangs up */
+	while (sent < n) {
+		ssize_t r = send(fd, junk + sent, n - sent, MSG_NOSIGNAL);
+		if (r <= 0)
+			break;
+		sent += (size_t)r;
+	}
+	assert_true(sent < n);
+	const char *l = tline(fd);
+	if (l) /* the reply may be lost to the reset the unread junk causes */
+		assert_string_equal(l, "error too-long request longer than 4095 bytes; closing");
+	assert_true(closed_by_server(fd));
+	close(fd);
+	/* the server goes on */
+	fd = topen(f);
+	assert_string_equal(call(fd, "resume\n"), "error state the VM is not paused");
+	close(fd);
+	/* exactly the limit: 4095 bytes and LF is a line */
+	fd = topen(f);
+	memset(junk, ' ', CTL_REQUEST_MAX);
+	memcpy(junk + CTL_REQUEST_MAX - 7, "status\n", 7);
+	tsend(fd, junk, CTL_REQUEST_MAX);
+	assert_true(strncmp(tline(fd), "ok state=running", 16) == 0);
+	close(fd);
+	free(junk);
+}
+
+static void test_client_that_never_reads(void **state)
+{
+	struct fixture *f = *state;
+	char req[4096];
+	size_t total = 0;
+
+	ctl_server_set_stall_ms(f->srv, 300);
+	start_loop(f);
+	int fd = topen(f);
+	int fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	for (size_t i = 0; i + 7 <= sizeof(req); i += 7)
+		memcpy(req + i, "status\n", 7);
+	/* write requests and never read: the replies pile up in the socket,
+	 * then the server stops reading, then drops the client */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		ssize_t r = send(fd, req, sizeof(req) - sizeof(req) % 7, MSG_NOSIGNAL);
+		if (r > 0) {
+			total += (size_t)r;
+			continue;
+		}
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = { fd, POLLOUT, 0 };
+			poll(&p, 1, 100);
+		} else {
+			break; /* EPIPE/ECONNRESET: dropped */
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (t1.tv_sec - t0.tv_sec > 10)
+			fail_msg("a client that never reads was not dropped");
+		/* the server side is closed when a read sees EOF after the
+		 * buffered replies: check without reading everything */
+		struct pollfd p = { fd, POLLRDHUP, 0 };
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)))
+			break;
+	}
+	assert_true(total > 0);
+	close(fd);
+	/* others are still served */
+	fd = topen(f);
+	assert_string_equal(call(fd, "resume\n"), "error state the VM is not paused");
+	close(fd);
+}
+
+struct flood {
+	int fd;
+	unsigned int count;
+	bool half_close;     /* shutdown(SHUT_WR) after the last request */
+};
+
+static void *flood_writer(void *arg)
+{
+	struct flood *fl = arg;
+	for (unsigned int i = 0; i < fl->count; i++)
+		if (send(fl->fd, "status\n", 7, MSG_NOSIGNAL) != 7)
+			break;
+	if (fl->half_close)
+		shutdown(fl->fd, SHUT_WR);
+	return NULL;
+}
+
+/* A client that pipelines far more than the buffers hold and reads
+ * slowly gets every reply, in order: backpressure, not loss. */
+static void test_pipelined_flood(void **state)
+{
+	struct fixture *f = *state;
+	struct flood fl = { .count = 10000 }; /* ~900 KB of replies */
+	pthread_t t;
+
+	start_loop(f);
+	fl.fd = topen(f);
+	assert_int_equal(pthread_create(&t, NULL, flood_writer, &fl), 0);
+	usleep(200000); /* let the buffers fill up first */
+	for (unsigned int i = 0; i < fl.count; i++) {
+		const char *l = tline(fl.fd);
+		if (!l || strncmp(l, "ok state=running ", 17) != 0)
+			fail_msg("reply %u: %s", i, l ? l : "(connection closed)");
+	}
+	pthread_join(t, NULL);
+	assert_string_equal(call(fl.fd, "quit\n"), "ok");
+	close(fl.fd);
+}
+
+/* A client that pipelines more than the buffers hold and then closes its
+ * sending side still gets every reply before the end-of-file. */
+static void test_flood_then_half_close(void **state)
+{
+	struct fixture *f = *state;
+	struct flood fl = { .count = 10000, .half_close = true };
+	pthread_t t;
+	unsigned int got = 0;
+
+	start_loop(f);
+	fl.fd = topen(f);
+	assert_int_equal(pthread_create(&t, NULL, flood_writer, &fl), 0);
+	usleep(200000);
+	for (;;) {
+		const char *l = tline(fl.fd);
+		if (!l)
+			break;
+		assert_true(strncmp(l, "ok state=running ", 17) == 0);
+		got++;
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(got, fl.count);
+	close(fl.fd);
+}
+
+static void test_busy(void **state)
+{
+	struct fixture *f = *state;
+	int fds[CTL_SERVER_MAX_CLIENTS];
+
+	start_loop(f);
+	for (int i = 0; i < CTL_SERVER_MAX_CLIENTS; i++)
+		fds[i] = topen(f);
+	int extra = tconnect(f->path);
+	assert_string_equal(tline(extra), "error busy too many control connections (at most 16)");
+	assert_true(closed_by_server(extra));
+	close(extra);
+	/* one leaves, one more is welcome */
+	assert_string_equal(call(fds[0], "quit\n"), "ok");
+	assert_true(closed_by_server(fds[0]));
+	close(fds[0]);
+	fds[0] = topen(f);
+	for (int i = 0; i < CTL_SERVER_MAX_CLIENTS; i++)
+		close(fds[i]);
+}
+
+static void test_existing_paths(void **state)
+{
+	struct fixture *f = *state;
+	struct ctl_server *s2 = NULL;
+	char err[256], path[100];
+	struct stat st;
+	int r;
+
+	/* a live server: refused, and the socket is untouched */
+	r = ctl_server_create(&s2, f->el, f->path, &f->cfg, &fake_ops, &f->vm, err,
+			      sizeof(err));
+	assert_int_equal(r, -EADDRINUSE);
+	assert_null(s2);
+	assert_non_null(strstr(err, "another VM is serving it"));
+	assert_int_equal(lstat(f->path, &st), 0);
+
+	/* a regular file: refused and kept */
+	snprintf(path, sizeof(path), "%s/file.sock", f->dir);
+	int fd = open(path, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	r = ctl_server_create(&s2, f->el, path, &f->cfg, &fake_ops, &f->vm, err, sizeof(err));
+	assert_int_equal(r, -EEXIST);
+	assert_non_null(strstr(err, "not a socket"));
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+
+	/* a stale socket (its server died without removing it): replaced */
+	snprintf(path, sizeof(path), "%s/stale.sock", f->dir);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	assert_int_equal(lstat(path, &st), 0);
+	ino_t stale = st.st_ino;
+	r = ctl_server_create(&s2, f->el, path, &f->cfg, &fake_ops, &f->vm, err, sizeof(err));
+	if (r)
+		fail_msg("stale socket not replaced: %s", err);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(st.st_ino != stale);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	start_loop(f);
+	fd = tconnect(path);
+	assert_string_equal(tline(fd), "ttyvm-control 1");
+	close(fd);
+	stop_loop(f);
+	/* someone replaced our socket: destroy leaves theirs alone */
+	assert_int_equal(unlink(path), 0);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	ctl_server_destroy(s2);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+
+	/* a path too long for sun_path */
+	char longp[200];
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 1] = '\0';
+	r = ctl_server_create(&s2, f->el, longp, &f->cfg, &fake_ops, &f->vm, err, sizeof(err));
+	assert_int_equal(r, -ENAMETOOLONG);
+	assert_non_null(strstr(err, "too long"));
+	/* a directory that does not exist */
+	r = ctl_server_create(&s2, f->el, "/nonexistent-ttyvm/x.sock", &f->cfg, &fake_ops,
+			      &f->vm, err, sizeof(err));
+	assert_int_equal(r, -ENOENT);
+}
+
+static void test_umask_does_not_matter(void **state)
+{
+	struct fixture *f = *state;
+	struct ctl_server *s2;
+	char err[256], path[160];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/open.sock", f->dir);
+	mode_t old = umask(0);
+	int r = ctl_server_create(&s2, f->el, path, &f->cfg, &fake_ops, &f->vm, err,
+				  sizeof(err));
+	umask(old);
+	assert_int_equal(r, 0);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	ctl_server_destroy(s2);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+static const struct CMUnitTest tests[] = {
+	T(test_socket_file),
+	T(test_requests),
+	T(test_blank_lines),
+	T(test_no_acpi),
+	T(test_half_close),
+	T(test_endless_line),
+	T(test_client_that_never_reads),
+	T(test_pipelined_flood),
+	T(test_flood_then_half_close),
+	T(test_busy),
+	T(test_existing_paths),
+	T(test_umask_does_not_matter),
+};
+
+UNIT_SUITE(ctl_server, tests);
