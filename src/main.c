@@ -21,6 +21,14 @@ static void cli_help_usage(FILE *out)
 
 static const struct cli_verb verbs[] = {
 	{ "run", cli_run, "run a VM in the foreground", cli_run_usage },
+	/* a defined VM in the background, and verbs on running VMs (control socket) */
+	{ "start", cli_start, "start a defined VM in the background", cli_start_usage },
+	{ "status", cli_status, "show whether a VM runs, and its facts", cli_status_usage },
+	{ "pause", cli_pause, "pause a running VM", cli_pause_usage },
+	{ "resume", cli_resume, "resume a paused VM", cli_resume_usage },
+	{ "reset", cli_reset, "reset a VM (the reset button)", cli_reset_usage },
+	{ "powerdown", cli_powerdown, "press a VM's ACPI power button", cli_powerdown_usage },
+	{ "stop", cli_stop, "shut a VM down (--force: pull the plug)", cli_stop_usage },
 	{ "help", cli_help, "show help for a verb", cli_help_usage },
 };
 

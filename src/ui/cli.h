@@ -30,4 +30,22 @@ void cli_run_defaults(struct vm_config *cfg);
 int cli_run_parse(int argc, char **argv, struct vm_config *cfg);
 void cli_run_free(struct vm_config *cfg);
 
+/* Verbs on a running VM, through its control socket (cli_ctl.c). */
+int cli_status(int argc, char **argv);
+void cli_status_usage(FILE *out);
+int cli_pause(int argc, char **argv);
+void cli_pause_usage(FILE *out);
+int cli_resume(int argc, char **argv);
+void cli_resume_usage(FILE *out);
+int cli_reset(int argc, char **argv);
+void cli_reset_usage(FILE *out);
+int cli_powerdown(int argc, char **argv);
+void cli_powerdown_usage(FILE *out);
+int cli_stop(int argc, char **argv);
+void cli_stop_usage(FILE *out);
+
+/* `ttyvm start NAME`: a defined VM in the background (cli_start.c). */
+int cli_start(int argc, char **argv);
+void cli_start_usage(FILE *out);
+
 #endif

@@ -17,11 +17,13 @@
 
 #include "util/log.h"
 #include "util/parse.h"
+#include "ui/vmdef.h"
 #include "util/util.h"
 #include "vmm/vmm.h"
 
 #define RUN_DEFAULT_MEMORY (256 * MiB)
 #define RUN_MIN_MEMORY (2 * MiB)
+#define RUN_DEFAULT_FIRMWARE "/usr/share/seabios/bios-256k.bin"
 
 void cli_run_usage(FILE *out)
 {
@@ -35,6 +37,12 @@ void cli_run_usage(FILE *out)
 	      "  -a, --append STRING   kernel command line\n"
 	      "      --flat FILE       flat binary run in real mode at 0000:7C00 (tests)\n"
 	      "      --no-acpi         no ACPI tables (the MP table remains)\n"
+	      "Firmware boot (when no --kernel is given):\n"
+	      "  -f, --firmware FILE   BIOS image (default " RUN_DEFAULT_FIRMWARE ")\n"
+	      "  -d, --disk FILE[,if=virtio|ahci][,ro]   raw disk image (repeatable;\n"
+	      "                        default if=virtio)\n"
+	      "      --cdrom FILE      ISO image in an AHCI CD-ROM drive\n"
+	      "  -b, --boot cd|disk    what the firmware tries first (default: CD if any)\n"
 	      "Machine:\n"
 	      "  -m, --memory SIZE     guest RAM, e.g. 512M or 2G (a bare number is MiB;\n"
 	      "                        default 256M)\n"
@@ -43,6 +51,14 @@ void cli_run_usage(FILE *out)
 	      "Serial console (COM1):\n"
 	      "  -s, --serial stdio|file:PATH|pty|none   (default stdio)\n"
 	      "                        on a terminal, Ctrl-A x quits, Ctrl-A h helps\n"
+	      "Screen (for scripts and tests):\n"
+	      "      --screen-text FILE   keep FILE updated with the text-mode screen\n"
+	      "      --screenshot FILE    write the screen as PNG to FILE at exit\n"
+	      "      --debugcon FILE      write what the guest sends to the ISA debug\n"
+	      "                           console (port 0x402: SeaBIOS's log) to FILE\n"
+	      "Control:\n"
+	      "      --control PATH       serve the control socket at PATH (mode 0600;\n"
+	      "                           see ttyvm-control(7) and ttyvm status --help)\n"
 	      "\n"
 	      "Exit status: 0 guest powered off, 1 error, 2 guest crashed,\n"
 	      "3 stopped by the user or a signal.\n", out);
@@ -65,6 +81,14 @@ void cli_run_free(struct vm_config *cfg)
 	free(cfg->append);
 	free(cfg->flat);
 	free(cfg->serial.path);
+	free(cfg->firmware);
+	for (unsigned int i = 0; i < cfg->ndisks; i++)
+		free(cfg->disks[i].path);
+	free(cfg->cdrom);
+	free(cfg->screen_text);
+	free(cfg->screenshot);
+	free(cfg->debugcon);
+	free(cfg->control_socket);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -114,22 +138,51 @@ static int run_parse_serial(const char *val, struct serial_config *s)
 	return 0;
 }
 
-static int run_valid_name(const char *name)
+/* FILE[,if=virtio|ahci][,ro] */
+static int run_parse_disk(const char *val, struct vm_config *cfg)
 {
-	size_t n = strlen(name);
+	struct disk_config *d;
+	char *copy, *opt, *save = NULL;
 
-	if (n == 0 || n >= VM_NAME_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-			return 0;
+	if (cfg->ndisks == VM_MAX_DISKS) {
+		log_error("--disk %s: at most %d disks", val, VM_MAX_DISKS);
+		return -1;
 	}
-	return name[0] != '.' && name[0] != '-';
+	d = &cfg->disks[cfg->ndisks];
+	memset(d, 0, sizeof(*d));
+	copy = strdup(val);
+	if (!copy)
+		return -1;
+	char *file = strtok_r(copy, ",", &save);
+	if (!file || !*file) {
+		log_error("--disk %s: expected FILE[,if=virtio|ahci][,ro]", val);
+		free(copy);
+		return -1;
+	}
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (strcmp(opt, "if=virtio") == 0) {
+			d->iface = DISK_IF_VIRTIO;
+		} else if (strcmp(opt, "if=ahci") == 0 || strcmp(opt, "if=sata") == 0) {
+			d->iface = DISK_IF_AHCI;
+		} else if (strcmp(opt, "ro") == 0 || strcmp(opt, "readonly") == 0) {
+			d->readonly = true;
+		} else {
+			log_error("--disk %s: unknown option '%s' (allowed: if=virtio, if=ahci, ro)",
+				  val, opt);
+			free(copy);
+			return -1;
+		}
+	}
+	d->path = strdup(file);
+	free(copy);
+	if (!d->path)
+		return -1;
+	cfg->ndisks++;
+	return 0;
 }
 
-enum { OPT_FLAT = 256, OPT_NO_ACPI };
+enum { OPT_FLAT = 256, OPT_NO_ACPI, OPT_CDROM, OPT_SCREEN_TEXT, OPT_SCREENSHOT, OPT_DEBUGCON,
+       OPT_CONTROL };
 
 int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -143,6 +196,14 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "name", required_argument, NULL, 'n' },
 		{ "flat", required_argument, NULL, OPT_FLAT },
 		{ "no-acpi", no_argument, NULL, OPT_NO_ACPI },
+		{ "firmware", required_argument, NULL, 'f' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "cdrom", required_argument, NULL, OPT_CDROM },
+		{ "boot", required_argument, NULL, 'b' },
+		{ "screen-text", required_argument, NULL, OPT_SCREEN_TEXT },
+		{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
+		{ "debugcon", required_argument, NULL, OPT_DEBUGCON },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -151,7 +212,7 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:s:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:s:n:f:d:b:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (run_set_string(&cfg->kernel, optarg))
@@ -199,15 +260,56 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 				return 1;
 			break;
 		case 'n':
-			if (!run_valid_name(optarg)) {
-				log_error("--name %s: use 1-63 letters, digits, '.', '-' or '_', "
-					  "not starting with '.' or '-'", optarg);
+			if (!vmdef_name_valid(optarg)) {
+				log_error("--name %s: %s", optarg, VMDEF_NAME_RULE);
 				return 1;
 			}
 			snprintf(cfg->name, sizeof(cfg->name), "%s", optarg);
 			break;
 		case OPT_NO_ACPI:
 			cfg->acpi = false;
+			break;
+		case 'f':
+			if (run_set_string(&cfg->firmware, optarg))
+				return 1;
+			break;
+		case 'd':
+			if (run_parse_disk(optarg, cfg))
+				return 1;
+			break;
+		case OPT_CDROM:
+			if (run_set_string(&cfg->cdrom, optarg))
+				return 1;
+			break;
+		case 'b':
+			if (strcmp(optarg, "cd") == 0 || strcmp(optarg, "cdrom") == 0) {
+				cfg->boot = BOOT_ORDER_CD;
+			} else if (strcmp(optarg, "disk") == 0) {
+				cfg->boot = BOOT_ORDER_DISK;
+			} else {
+				log_error("--boot %s: expected cd or disk", optarg);
+				return 1;
+			}
+			break;
+		case OPT_SCREEN_TEXT:
+			if (run_set_string(&cfg->screen_text, optarg))
+				return 1;
+			break;
+		case OPT_SCREENSHOT:
+			if (run_set_string(&cfg->screenshot, optarg))
+				return 1;
+			break;
+		case OPT_DEBUGCON:
+			if (run_set_string(&cfg->debugcon, optarg))
+				return 1;
+			break;
+		case OPT_CONTROL: /* control socket (ctl_server.c) */
+			if (!*optarg) {
+				log_error("--control: expected the path of a socket to create");
+				return 1;
+			}
+			if (run_set_string(&cfg->control_socket, optarg))
+				return 1;
 			break;
 		case 'h':
 			cli_run_usage(stdout);
@@ -224,10 +326,6 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 		log_error("run: unexpected argument '%s' (see ttyvm run --help)", argv[optind]);
 		return 1;
 	}
-	if (!cfg->kernel && !cfg->flat) {
-		log_error("run: nothing to boot: give --kernel FILE (see ttyvm run --help)");
-		return 1;
-	}
 	if (cfg->kernel && cfg->flat) {
 		log_error("run: --kernel and --flat exclude each other");
 		return 1;
@@ -236,10 +334,31 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 		log_error("run: --initrd and --append need --kernel");
 		return 1;
 	}
+	if (cfg->firmware && (cfg->kernel || cfg->flat)) {
+		log_error("run: --firmware and --kernel/--flat exclude each other");
+		return 1;
+	}
 	if ((cfg->kernel && run_check_file("--kernel", cfg->kernel)) ||
 	    (cfg->initrd && run_check_file("--initrd", cfg->initrd)) ||
-	    (cfg->flat && run_check_file("--flat", cfg->flat)))
+	    (cfg->flat && run_check_file("--flat", cfg->flat)) ||
+	    (cfg->cdrom && run_check_file("--cdrom", cfg->cdrom)))
 		return 1;
+	for (unsigned int i = 0; i < cfg->ndisks; i++)
+		if (run_check_file("--disk", cfg->disks[i].path))
+			return 1;
+	if (!cfg->kernel && !cfg->flat) {
+		/* firmware boot */
+		if (!cfg->firmware && run_set_string(&cfg->firmware, RUN_DEFAULT_FIRMWARE))
+			return 1;
+		if (access(cfg->firmware, R_OK) < 0) {
+			log_error("--firmware %s: %s%s", cfg->firmware, strerror(errno),
+				  strcmp(cfg->firmware, RUN_DEFAULT_FIRMWARE) == 0
+					  ? " (install the Debian package seabios, or give "
+					    "--kernel to boot Linux directly)"
+					  : "");
+			return 1;
+		}
+	}
 	return 0;
 }
 

@@ -1,24 +1,36 @@
 /*
- * acpi.c - ACPI tables for direct Linux boot (ACPI 6.0).
+ * acpi.c - ttyvm's ACPI tables (ACPI 6.0), for direct Linux boot and for
+ * firmware boot.
  *
- * Writes into the guest window [LAYOUT_ACPI_START, +LAYOUT_ACPI_SIZE) the
- * tables a PC BIOS would leave behind: the RSDP (revision 2) at the start
- * of the window so the legacy 0xE0000-0xFFFFF scan finds it, an RSDT and
- * an XSDT listing the FADT and the MADT, the FADT (revision 6.0) pointing
- * at the FACS and the DSDT, and the MADT with one Processor Local APIC per
- * vCPU.  The DSDT is not built here: it is written in ASL (dsdt.asl),
- * compiled by iasl at build time and copied in unchanged.  Every value
- * comes from layout.h, so the tables, the devices and the e820 map agree.
+ * Builds the tables a PC BIOS would leave behind: the RSDP (revision 2),
+ * an RSDT and an XSDT listing the FADT and the MADT, the FADT (revision
+ * 6.0) pointing at the FACS and the DSDT, and the MADT with one Processor
+ * Local APIC per vCPU.  The DSDT is not built here: it is written in ASL
+ * (dsdt.asl), compiled by iasl at build time and copied in unchanged.
+ * Every value comes from layout.h, so the tables, the devices and the e820
+ * map agree.
+ *
+ * The tables are built once, relocatably, the way QEMU hands its tables to
+ * SeaBIOS (QEMU hw/acpi/bios-linker-loader.c; SeaBIOS
+ * src/fw/romfile_loader.c): two blobs, "etc/acpi/tables" and
+ * "etc/acpi/rsdp", in which each table pointer holds an offset into its
+ * blob, and "etc/table-loader", the commands that allocate the blobs in
+ * guest memory, add the blobs' addresses to those offsets and compute the
+ * checksums.  Firmware boot passes the three through fw_cfg and SeaBIOS
+ * runs the commands; direct boot places the blobs itself in the window
+ * [LAYOUT_ACPI_START, +LAYOUT_ACPI_SIZE) (RSDP first, where the legacy
+ * 0xE0000-0xFFFFF scan finds it) and runs the same commands with
+ * acpi_loader_run(), so both paths exercise one set of pointers.
  *
  * Fields are written one by one, little-endian, at the offsets of the
  * ACPI 6.0 tables (section 5.2); no packed structs are overlaid on guest
  * memory.  This file does not emulate anything: the PM1/GPE/timer/reset
- * registers the FADT names are pm.c's, the SCI is raised there.  Under
- * firmware boot (SeaBIOS) these tables are not used.
+ * registers the FADT names are pm.c's, the SCI is raised there.
  */
 #include "vmm/acpi.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -139,27 +151,119 @@ extern const uint8_t acpi_dsdt_end[];
 #define XSDT_REVISION 1
 #define TABLE_ALIGN   16
 
-/* The part of the guest window still free; offsets are from its start. */
-struct acpi_area {
-	uint8_t *hva;
-	uint64_t gpa;
-	size_t size;
-	size_t used;
+
+/* The RSDP blob is 16-byte aligned in the F segment; the tables blob is
+ * 64-byte aligned for the FACS at its start.  Direct boot puts the tables
+ * right after the RSDP, at the next multiple of 64. */
+#define RSDP_ALIGN        16
+#define TABLES_ALIGN      FACS_ALIGN
+#define TABLES_WINDOW_OFF 64
+#define TABLES_MAX        (LAYOUT_ACPI_SIZE - TABLES_WINDOW_OFF)
+
+/* Commands: 2 ALLOCATE, 10 ADD_POINTER, 6 ADD_CHECKSUM today. */
+#define LOADER_MAX_CMDS 32
+
+enum acpi_blob_id { BLOB_TABLES, BLOB_RSDP, NBLOBS };
+
+static const char *const acpi_blob_file[NBLOBS] = {
+	[BLOB_TABLES] = ACPI_FILE_TABLES,
+	[BLOB_RSDP] = ACPI_FILE_RSDP,
 };
 
-/* Reserves len bytes at the next multiple of align (a power of two) and
- * stores their guest address in *gpa; NULL (and *gpa 0) when full. */
-static uint8_t *acpi_alloc(struct acpi_area *a, size_t len, size_t align,
-			   uint64_t *gpa)
-{
-	size_t off = (size_t)ALIGN_UP((uint64_t)a->used, align);
+/* The blobs being built and the commands that link them. */
+struct acpi_linker {
+	uint8_t *blob[NBLOBS];
+	size_t used[NBLOBS];
+	size_t cap[NBLOBS];
+	uint8_t cmds[LOADER_MAX_CMDS * ACPI_LOADER_ENTRY_LEN];
+	size_t ncmds;
+	int err;                      /* sticky: -ENOSPC */
+};
 
-	*gpa = 0;
-	if (off > a->size || len > a->size - off)
+/* Reserves len zeroed bytes of blob id at the next multiple of align (a
+ * power of two); returns their offset, or sets -ENOSPC and returns 0. */
+static size_t acpi_alloc(struct acpi_linker *lk, enum acpi_blob_id id, size_t len,
+			 size_t align)
+{
+	size_t off = (size_t)ALIGN_UP((uint64_t)lk->used[id], align);
+
+	if (lk->err || off > lk->cap[id] || len > lk->cap[id] - off) {
+		lk->err = -ENOSPC;
+		return 0;
+	}
+	lk->used[id] = off + len;
+	return off;
+}
+
+static uint8_t *acpi_cmd(struct acpi_linker *lk, uint32_t command)
+{
+	uint8_t *e;
+
+	if (lk->ncmds == LOADER_MAX_CMDS) {
+		lk->err = -ENOSPC;
 		return NULL;
-	a->used = off + len;
-	*gpa = a->gpa + off;
-	return a->hva + off;
+	}
+	e = lk->cmds + lk->ncmds++ * ACPI_LOADER_ENTRY_LEN;
+	memset(e, 0, ACPI_LOADER_ENTRY_LEN);
+	put_le32(e, command);
+	return e;
+}
+
+static void acpi_cmd_file(uint8_t *field, enum acpi_blob_id id)
+{
+	/* the names are constants far shorter than the 56-byte field */
+	memcpy(field, acpi_blob_file[id], strlen(acpi_blob_file[id]));
+}
+
+static void acpi_link_allocate(struct acpi_linker *lk, enum acpi_blob_id id,
+			       uint32_t align, uint8_t zone)
+{
+	uint8_t *e = acpi_cmd(lk, ACPI_LOADER_ALLOCATE);
+
+	if (!e)
+		return;
+	acpi_cmd_file(e + 4, id);
+	put_le32(e + 60, align);
+	e[64] = zone;
+}
+
+/*
+ * Stores at dst+at the size-byte offset of `target` in blob src and tells
+ * the loader to add src's guest address to it.
+ */
+static void acpi_link_pointer(struct acpi_linker *lk, enum acpi_blob_id dst,
+			      size_t at, uint8_t size, enum acpi_blob_id src,
+			      size_t target)
+{
+	uint8_t *p = lk->blob[dst] + at;
+	uint8_t *e = acpi_cmd(lk, ACPI_LOADER_ADD_POINTER);
+
+	if (!e)
+		return;
+	if (size == 4)
+		put_le32(p, (uint32_t)target);
+	else
+		put_le64(p, target);
+	acpi_cmd_file(e + 4, dst);
+	acpi_cmd_file(e + 60, src);
+	put_le32(e + 116, (uint32_t)at);
+	e[120] = size;
+}
+
+/* The checksum byte at blob+at makes [start, start+len) sum to zero once
+ * the loader has patched the pointers inside; it is 0 until then. */
+static void acpi_link_checksum(struct acpi_linker *lk, enum acpi_blob_id id,
+			       size_t start, size_t len, size_t at)
+{
+	uint8_t *e = acpi_cmd(lk, ACPI_LOADER_ADD_CHECKSUM);
+
+	lk->blob[id][at] = 0;
+	if (!e)
+		return;
+	acpi_cmd_file(e + 4, id);
+	put_le32(e + 60, (uint32_t)at);
+	put_le32(e + 64, (uint32_t)start);
+	put_le32(e + 68, (uint32_t)len);
 }
 
 static void acpi_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
@@ -173,13 +277,6 @@ static void acpi_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 	put_le32(t + SDT_OEM_REVISION, ACPI_OEM_REV);
 	memcpy(t + SDT_CREATOR_ID, ACPI_CREATOR_ID, 4);
 	put_le32(t + SDT_CREATOR_REV, ACPI_CREATOR_REV);
-}
-
-/* Sets the byte at `at` so that the len bytes of t sum to zero. */
-static void acpi_checksum(uint8_t *t, size_t len, size_t at)
-{
-	t[at] = 0;
-	t[at] = (uint8_t)(0x100 - checksum8(t, len));
 }
 
 static void acpi_gas(uint8_t *p, uint8_t space, uint8_t bit_width,
@@ -202,14 +299,15 @@ static void acpi_fadt_block(uint8_t *fadt, size_t blk, size_t len_at,
 	acpi_gas(fadt + x_blk, GAS_SYSTEM_IO, (uint8_t)(len * 8), access, port);
 }
 
-static void acpi_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
+/* The FADT at offset fadt of the tables blob, pointing at facs and dsdt. */
+static void acpi_fadt(struct acpi_linker *lk, size_t fadt, size_t facs, size_t dsdt)
 {
+	uint8_t *t = lk->blob[BLOB_TABLES] + fadt;
+
 	acpi_header(t, "FACP", FADT_LEN, FADT_REVISION);
-	put_le32(t + FADT_FIRMWARE_CTRL, (uint32_t)facs);
-	put_le32(t + FADT_DSDT, (uint32_t)dsdt);
-	t[FADT_PM_PROFILE] = 0;                     /* unspecified */
 	put_le16(t + FADT_SCI_INT, IRQ_SCI);
 	put_le32(t + FADT_SMI_CMD, 0);              /* always in ACPI mode */
+	t[FADT_PM_PROFILE] = 0;                     /* unspecified */
 	/* PM1 event and GPE0 blocks are two halves each (status, enable);
 	 * the PM1 registers are 16 bits wide, GPE registers are bytes. */
 	acpi_fadt_block(t, FADT_PM1A_EVT_BLK, FADT_PM1_EVT_LEN,
@@ -231,9 +329,11 @@ static void acpi_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 		 PORT_RESET_CTL);
 	t[FADT_RESET_VALUE] = RESET_CTL_VALUE;
 	t[FADT_MINOR_VERSION] = FADT_MINOR_REVISION;
-	put_le64(t + FADT_X_FIRMWARE_CTRL, facs);
-	put_le64(t + FADT_X_DSDT, dsdt);
-	acpi_checksum(t, FADT_LEN, SDT_CHECKSUM);
+	acpi_link_pointer(lk, BLOB_TABLES, fadt + FADT_FIRMWARE_CTRL, 4, BLOB_TABLES, facs);
+	acpi_link_pointer(lk, BLOB_TABLES, fadt + FADT_DSDT, 4, BLOB_TABLES, dsdt);
+	acpi_link_pointer(lk, BLOB_TABLES, fadt + FADT_X_FIRMWARE_CTRL, 8, BLOB_TABLES, facs);
+	acpi_link_pointer(lk, BLOB_TABLES, fadt + FADT_X_DSDT, 8, BLOB_TABLES, dsdt);
+	acpi_link_checksum(lk, BLOB_TABLES, fadt, FADT_LEN, fadt + SDT_CHECKSUM);
 }
 
 static void acpi_facs(uint8_t *t)
@@ -261,8 +361,9 @@ static uint8_t *acpi_madt_iso(uint8_t *p, uint8_t irq, uint32_t gsi,
 	return p + MADT_ISO_LEN;
 }
 
-static void acpi_madt(uint8_t *t, size_t len, unsigned int ncpus)
+static void acpi_madt(struct acpi_linker *lk, size_t madt, size_t len, unsigned int ncpus)
 {
+	uint8_t *t = lk->blob[BLOB_TABLES] + madt;
 	uint8_t *p = t + MADT_ENTRIES;
 
 	acpi_header(t, "APIC", (uint32_t)len, MADT_REVISION);
@@ -297,36 +398,36 @@ static void acpi_madt(uint8_t *t, size_t len, unsigned int ncpus)
 	put_le16(p + 3, MPS_INTI_CONFORMS);
 	p[5] = 1;                          /* LINT1 */
 
-	acpi_checksum(t, len, SDT_CHECKSUM);
+	acpi_link_checksum(lk, BLOB_TABLES, madt, len, madt + SDT_CHECKSUM);
 }
 
-/* RSDT (entry_size 4) or XSDT (8) listing the given tables. */
-static void acpi_sdt(uint8_t *t, const char *sig, uint8_t rev,
-		     size_t entry_size, const uint64_t *tables, size_t n)
+/* RSDT (entry_size 4) or XSDT (8) at offset sdt, listing the tables at
+ * the given offsets of the tables blob. */
+static void acpi_sdt(struct acpi_linker *lk, size_t sdt, const char *sig, uint8_t rev,
+		     uint8_t entry_size, const size_t *tables, size_t n)
 {
 	size_t len = SDT_HEADER_LEN + entry_size * n;
 
-	acpi_header(t, sig, (uint32_t)len, rev);
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = t + SDT_HEADER_LEN + entry_size * i;
-		if (entry_size == 4)
-			put_le32(e, (uint32_t)tables[i]);
-		else
-			put_le64(e, tables[i]);
-	}
-	acpi_checksum(t, len, SDT_CHECKSUM);
+	acpi_header(lk->blob[BLOB_TABLES] + sdt, sig, (uint32_t)len, rev);
+	for (size_t i = 0; i < n; i++)
+		acpi_link_pointer(lk, BLOB_TABLES, sdt + SDT_HEADER_LEN + entry_size * i,
+				  entry_size, BLOB_TABLES, tables[i]);
+	acpi_link_checksum(lk, BLOB_TABLES, sdt, len, sdt + SDT_CHECKSUM);
 }
 
-static void acpi_rsdp(uint8_t *p, uint64_t rsdt, uint64_t xsdt)
+static void acpi_rsdp(struct acpi_linker *lk, size_t rsdt, size_t xsdt)
 {
+	uint8_t *p = lk->blob[BLOB_RSDP];
+
 	memcpy(p, "RSD PTR ", 8);
 	memcpy(p + RSDP_OEM_ID, ACPI_OEM_ID, 6);
 	p[RSDP_REVISION] = 2;
-	put_le32(p + RSDP_RSDT, (uint32_t)rsdt);
 	put_le32(p + RSDP_LENGTH, RSDP_LEN);
-	put_le64(p + RSDP_XSDT, xsdt);
-	acpi_checksum(p, RSDP_V1_LEN, RSDP_CHECKSUM);
-	acpi_checksum(p, RSDP_LEN, RSDP_EXT_CHECKSUM);
+	acpi_link_pointer(lk, BLOB_RSDP, RSDP_RSDT, 4, BLOB_TABLES, rsdt);
+	acpi_link_pointer(lk, BLOB_RSDP, RSDP_XSDT, 8, BLOB_TABLES, xsdt);
+	/* the first checksum lies inside the range of the second */
+	acpi_link_checksum(lk, BLOB_RSDP, 0, RSDP_V1_LEN, RSDP_CHECKSUM);
+	acpi_link_checksum(lk, BLOB_RSDP, 0, RSDP_LEN, RSDP_EXT_CHECKSUM);
 }
 
 const uint8_t *acpi_dsdt(size_t *len)
@@ -335,52 +436,193 @@ const uint8_t *acpi_dsdt(size_t *len)
 	return acpi_dsdt_start;
 }
 
-int acpi_build(struct guest_mem *gm, unsigned int ncpus, uint64_t *rsdp_gpa)
+void acpi_blobs_free(struct acpi_blobs *b)
 {
-	struct acpi_area a;
-	uint64_t rsdp, facs, dsdt, fadt, madt, rsdt, xsdt;
-	uint8_t *rsdp_p, *facs_p, *dsdt_p, *fadt_p, *madt_p, *rsdt_p, *xsdt_p;
+	if (!b)
+		return;
+	free(b->tables);
+	free(b->rsdp);
+	free(b->loader);
+	memset(b, 0, sizeof(*b));
+}
+
+int acpi_build_blobs(unsigned int ncpus, struct acpi_blobs *out)
+{
+	struct acpi_linker *lk;
+	size_t facs, dsdt, fadt, madt, rsdt, xsdt;
 	size_t dsdt_len, madt_len = acpi_madt_len(ncpus);
 	const uint8_t *aml = acpi_dsdt(&dsdt_len);
+	int r = -ENOMEM;
 
+	memset(out, 0, sizeof(*out));
 	if (ncpus < 1 || ncpus > ACPI_MAX_CPUS)
 		return -EINVAL;
 	/* The AML is ours, built with the binary: a bad header is a bug. */
 	if (dsdt_len < SDT_HEADER_LEN || get_le32(aml + SDT_LENGTH) != dsdt_len)
 		return -EIO;
 
-	a.hva = gmem_ptr(gm, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE);
-	if (!a.hva)
+	lk = calloc(1, sizeof(*lk));
+	if (!lk)
+		return -ENOMEM;
+	lk->cap[BLOB_TABLES] = TABLES_MAX;
+	lk->cap[BLOB_RSDP] = RSDP_LEN;
+	lk->blob[BLOB_TABLES] = calloc(1, TABLES_MAX);
+	lk->blob[BLOB_RSDP] = calloc(1, RSDP_LEN);
+	if (!lk->blob[BLOB_TABLES] || !lk->blob[BLOB_RSDP])
+		goto out;
+
+	acpi_link_allocate(lk, BLOB_TABLES, TABLES_ALIGN, ACPI_LOADER_ZONE_HIGH);
+	acpi_link_allocate(lk, BLOB_RSDP, RSDP_ALIGN, ACPI_LOADER_ZONE_FSEG);
+	facs = acpi_alloc(lk, BLOB_TABLES, FACS_LEN, FACS_ALIGN);
+	dsdt = acpi_alloc(lk, BLOB_TABLES, dsdt_len, TABLE_ALIGN);
+	fadt = acpi_alloc(lk, BLOB_TABLES, FADT_LEN, TABLE_ALIGN);
+	madt = acpi_alloc(lk, BLOB_TABLES, madt_len, TABLE_ALIGN);
+	rsdt = acpi_alloc(lk, BLOB_TABLES, SDT_HEADER_LEN + 2 * 4, TABLE_ALIGN);
+	xsdt = acpi_alloc(lk, BLOB_TABLES, SDT_HEADER_LEN + 2 * 8, TABLE_ALIGN);
+	acpi_alloc(lk, BLOB_RSDP, RSDP_LEN, RSDP_ALIGN);
+	if (lk->err) {
+		r = lk->err;
+		goto out;
+	}
+
+	const size_t listed[] = { fadt, madt };
+
+	acpi_facs(lk->blob[BLOB_TABLES] + facs);
+	memcpy(lk->blob[BLOB_TABLES] + dsdt, aml, dsdt_len);
+	acpi_fadt(lk, fadt, facs, dsdt);
+	acpi_madt(lk, madt, madt_len, ncpus);
+	acpi_sdt(lk, rsdt, "RSDT", RSDT_REVISION, 4, listed, ARRAY_SIZE(listed));
+	acpi_sdt(lk, xsdt, "XSDT", XSDT_REVISION, 8, listed, ARRAY_SIZE(listed));
+	acpi_rsdp(lk, rsdt, xsdt);
+	if (lk->err) {
+		r = lk->err;
+		goto out;
+	}
+
+	out->tables_len = lk->used[BLOB_TABLES];
+	out->tables = realloc(lk->blob[BLOB_TABLES], out->tables_len);
+	if (!out->tables)
+		goto out;
+	lk->blob[BLOB_TABLES] = NULL;
+	out->rsdp = lk->blob[BLOB_RSDP];
+	out->rsdp_len = RSDP_LEN;
+	lk->blob[BLOB_RSDP] = NULL;
+	out->loader_len = lk->ncmds * ACPI_LOADER_ENTRY_LEN;
+	out->loader = malloc(out->loader_len);
+	if (!out->loader) {
+		acpi_blobs_free(out);
+		goto out;
+	}
+	memcpy(out->loader, lk->cmds, out->loader_len);
+	r = 0;
+out:
+	free(lk->blob[BLOB_TABLES]);
+	free(lk->blob[BLOB_RSDP]);
+	free(lk);
+	return r;
+}
+
+/* A blob placed in guest memory, for acpi_loader_run(). */
+struct acpi_placed {
+	const char *file;
+	uint8_t *hva;
+	uint64_t gpa;
+	size_t len;
+};
+
+static struct acpi_placed *acpi_placed_find(struct acpi_placed *p, size_t n,
+					    const uint8_t *field)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp((const char *)field, p[i].file, ACPI_LOADER_FILESZ) == 0)
+			return &p[i];
+	return NULL;
+}
+
+/*
+ * What SeaBIOS's romfile_loader_execute() does, for blobs the caller has
+ * already placed: ALLOCATE is only checked (the placement is given),
+ * ADD_POINTER and ADD_CHECKSUM are applied.  Every offset is checked; the
+ * commands are ours, so -EIO means a bug.
+ */
+static int acpi_loader_run(const struct acpi_blobs *b, struct acpi_placed *p, size_t n)
+{
+	for (size_t off = 0; off + ACPI_LOADER_ENTRY_LEN <= b->loader_len;
+	     off += ACPI_LOADER_ENTRY_LEN) {
+		const uint8_t *e = b->loader + off;
+		struct acpi_placed *d, *s;
+		uint32_t at, start, len;
+		uint64_t v = 0;
+		uint8_t size;
+
+		switch (get_le32(e)) {
+		case ACPI_LOADER_ALLOCATE:
+			d = acpi_placed_find(p, n, e + 4);
+			at = get_le32(e + 60);              /* alignment */
+			if (!d || (at && d->gpa % at))
+				return -EIO;
+			break;
+		case ACPI_LOADER_ADD_POINTER:
+			d = acpi_placed_find(p, n, e + 4);
+			s = acpi_placed_find(p, n, e + 60);
+			at = get_le32(e + 116);
+			size = e[120];
+			if (!d || !s || (size != 4 && size != 8) || !range_within(at, size, d->len))
+				return -EIO;
+			memcpy(&v, d->hva + at, size);          /* little-endian host */
+			v += s->gpa;
+			if (size == 4 && v >> 32)
+				return -EIO;
+			memcpy(d->hva + at, &v, size);
+			break;
+		case ACPI_LOADER_ADD_CHECKSUM:
+			d = acpi_placed_find(p, n, e + 4);
+			at = get_le32(e + 60);
+			start = get_le32(e + 64);
+			len = get_le32(e + 68);
+			if (!d || at >= d->len || !range_within(start, len, d->len))
+				return -EIO;
+			d->hva[at] = (uint8_t)(d->hva[at] - checksum8(d->hva + start, len));
+			break;
+		default:
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+int acpi_build(struct guest_mem *gm, unsigned int ncpus, uint64_t *rsdp_gpa)
+{
+	struct acpi_blobs b;
+	uint8_t *win;
+	int r;
+
+	if (ncpus < 1 || ncpus > ACPI_MAX_CPUS)
+		return -EINVAL;
+	win = gmem_ptr(gm, LAYOUT_ACPI_START, LAYOUT_ACPI_SIZE);
+	if (!win)
 		return -EFAULT;
-	a.gpa = LAYOUT_ACPI_START;
-	a.size = LAYOUT_ACPI_SIZE;
-	a.used = 0;
+	r = acpi_build_blobs(ncpus, &b);
+	if (r)
+		return r;
+	/* acpi_build_blobs keeps the tables within TABLES_MAX */
+	struct acpi_placed placed[] = {
+		{ ACPI_FILE_RSDP, win, LAYOUT_ACPI_START, b.rsdp_len },
+		{ ACPI_FILE_TABLES, win + TABLES_WINDOW_OFF,
+		  LAYOUT_ACPI_START + TABLES_WINDOW_OFF, b.tables_len },
+	};
+
 	/* No stale table from an earlier boot may survive a rebuild. */
-	memset(a.hva, 0, a.size);
-
-	/* The RSDP must be first: LAYOUT_ACPI_START is 16-byte aligned. */
-	rsdp_p = acpi_alloc(&a, RSDP_LEN, 16, &rsdp);
-	facs_p = acpi_alloc(&a, FACS_LEN, FACS_ALIGN, &facs);
-	dsdt_p = acpi_alloc(&a, dsdt_len, TABLE_ALIGN, &dsdt);
-	fadt_p = acpi_alloc(&a, FADT_LEN, TABLE_ALIGN, &fadt);
-	madt_p = acpi_alloc(&a, madt_len, TABLE_ALIGN, &madt);
-	rsdt_p = acpi_alloc(&a, SDT_HEADER_LEN + 2 * 4, TABLE_ALIGN, &rsdt);
-	xsdt_p = acpi_alloc(&a, SDT_HEADER_LEN + 2 * 8, TABLE_ALIGN, &xsdt);
-	if (!rsdp_p || !facs_p || !dsdt_p || !fadt_p || !madt_p || !rsdt_p ||
-	    !xsdt_p)
-		return -ENOSPC;     /* nothing written yet: the window stays 0 */
-
-	const uint64_t listed[] = { fadt, madt };
-
-	acpi_facs(facs_p);
-	memcpy(dsdt_p, aml, dsdt_len);
-	acpi_fadt(fadt_p, facs, dsdt);
-	acpi_madt(madt_p, madt_len, ncpus);
-	acpi_sdt(rsdt_p, "RSDT", RSDT_REVISION, 4, listed, ARRAY_SIZE(listed));
-	acpi_sdt(xsdt_p, "XSDT", XSDT_REVISION, 8, listed, ARRAY_SIZE(listed));
-	acpi_rsdp(rsdp_p, rsdt, xsdt);
-
+	memset(win, 0, LAYOUT_ACPI_SIZE);
+	memcpy(placed[0].hva, b.rsdp, b.rsdp_len);
+	memcpy(placed[1].hva, b.tables, b.tables_len);
+	r = acpi_loader_run(&b, placed, ARRAY_SIZE(placed));
+	acpi_blobs_free(&b);
+	if (r) {
+		memset(win, 0, LAYOUT_ACPI_SIZE);
+		return r;
+	}
 	if (rsdp_gpa)
-		*rsdp_gpa = rsdp;
+		*rsdp_gpa = LAYOUT_ACPI_START;
 	return 0;
 }

@@ -20,6 +20,22 @@ struct serial_config {
 	char *path;          /* SERIAL_FILE */
 };
 
+#define VM_MAX_DISKS 8
+
+enum disk_iface { DISK_IF_VIRTIO, DISK_IF_AHCI };
+
+struct disk_config {
+	char *path;
+	enum disk_iface iface;
+	bool readonly;
+};
+
+enum boot_order {
+	BOOT_ORDER_DEFAULT,  /* CD first if there is one, then disks */
+	BOOT_ORDER_CD,
+	BOOT_ORDER_DISK,
+};
+
 struct vm_config {
 	char name[VM_NAME_MAX];
 	uint64_t memory;     /* bytes */
@@ -30,6 +46,20 @@ struct vm_config {
 	char *flat;          /* flat real-mode binary at 0x7C00 (tests) */
 	bool acpi;           /* ACPI tables (MP table is always written) */
 	struct serial_config serial;
+	/* firmware boot (when no kernel/flat is given) */
+	char *firmware;      /* NULL: the default SeaBIOS image */
+	struct disk_config disks[VM_MAX_DISKS];
+	unsigned int ndisks;
+	char *cdrom;         /* ISO image on the AHCI CD-ROM */
+	enum boot_order boot;
+	/* screen for tests and scripts (written by the display code) */
+	char *screen_text;   /* text-mode screen, rewritten when it changes */
+	char *screenshot;    /* PNG written at exit */
+	/* ISA debug console (port 0x402, SeaBIOS's debug log): NULL = none */
+	char *debugcon;
+	/* control socket (vmm/ctl_server.c, ttyvm-control(7)); a run-time
+	 * setting, not a definition key: `ttyvm start` sets it */
+	char *control_socket; /* NULL: none */
 };
 
 #endif

@@ -34,6 +34,8 @@ static const struct {
 	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
 	{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE" },
 	{ KVM_CAP_NR_VCPUS, "KVM_CAP_NR_VCPUS" },
+	{ KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI" },
+	{ KVM_CAP_READONLY_MEM, "KVM_CAP_READONLY_MEM" },
 };
 
 static int kvm_get_supported_cpuid(struct kvm *k)
@@ -205,16 +207,49 @@ int kvm_create_vm(struct kvm *k, const struct guest_mem *gm, char *why, size_t w
 		KVM_STEP(-1, "KVM_SET_GSI_ROUTING");
 	}
 	for (unsigned int i = 0; i < gm->nregions; i++) {
-		struct kvm_userspace_memory_region mr = {
-			.slot = i,
-			.guest_phys_addr = gm->region[i].gpa,
-			.memory_size = gm->region[i].size,
-			.userspace_addr = (uint64_t)(uintptr_t)gm->region[i].hva,
-		};
-		KVM_STEP(ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr),
-			 "KVM_SET_USER_MEMORY_REGION");
+		err = kvm_set_slot(k, i, gm->region[i].gpa, gm->region[i].size,
+				   gm->region[i].hva, 0);
+		if (err) {
+			errno = -err;
+			KVM_STEP(-1, "KVM_SET_USER_MEMORY_REGION");
+		}
 	}
 	return 0;
+}
+
+int kvm_set_slot(struct kvm *k, unsigned int slot, uint64_t gpa, uint64_t size,
+		 void *hva, uint32_t flags)
+{
+	struct kvm_userspace_memory_region mr = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	if (k->vm_fd < 0)
+		return -ENODEV;
+	return ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0 ? -errno : 0;
+}
+
+int kvm_dirty_log(struct kvm *k, unsigned int slot, uint64_t *bitmap)
+{
+	struct kvm_dirty_log dl = { .slot = slot, .dirty_bitmap = bitmap };
+
+	if (k->vm_fd < 0)
+		return -ENODEV;
+	return ioctl(k->vm_fd, KVM_GET_DIRTY_LOG, &dl) < 0 ? -errno : 0;
+}
+
+int kvm_msi(struct kvm *k, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi msi = { .address_lo = (uint32_t)addr,
+			       .address_hi = (uint32_t)(addr >> 32), .data = data };
+
+	if (k->vm_fd < 0)
+		return -ENODEV;
+	return ioctl(k->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
 }
 
 void kvm_destroy_vm(struct kvm *k)

@@ -33,6 +33,18 @@ void kvm_close(struct kvm *k);
 int kvm_create_vm(struct kvm *k, const struct guest_mem *gm, char *why, size_t whylen);
 void kvm_destroy_vm(struct kvm *k);
 
+/* First KVM memory slot for mappings beyond guest RAM. */
+#define KVM_EXTRA_SLOT_BASE 16
+
+/* Creates, changes or (size 0) deletes memory slot `slot`.  flags are
+ * KVM_MEM_READONLY / KVM_MEM_LOG_DIRTY_PAGES.  0 or -errno. */
+int kvm_set_slot(struct kvm *k, unsigned int slot, uint64_t gpa, uint64_t size,
+		 void *hva, uint32_t flags);
+/* KVM_GET_DIRTY_LOG for slot into bitmap.  0 or -errno. */
+int kvm_dirty_log(struct kvm *k, unsigned int slot, uint64_t *bitmap);
+/* KVM_SIGNAL_MSI.  0 or -errno. */
+int kvm_msi(struct kvm *k, uint64_t addr, uint32_t data);
+
 /* Drives GSI gsi to level; safe from any thread.  0 or -errno. */
 int kvm_irq_line(struct kvm *k, unsigned int gsi, int level);
 

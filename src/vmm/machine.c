@@ -15,6 +15,7 @@
  * time and stop the VM at once the second time.
  */
 #include "vmm/machine.h"
+#include "vmm/machine_ctl.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -31,15 +32,19 @@
 #include "vmm/acpi.h"
 #include "vmm/boot.h"
 #include "vmm/chardev.h"
+#include "vmm/ctl_server.h"
 #include "vmm/dev/pm.h"
 #include "vmm/evloop.h"
+#include "vmm/firmware.h"
 #include "vmm/kvm.h"
 #include "vmm/mptable.h"
+#include "vmm/pci.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmm.h"
 
 #define MACHINE_MAX_CPUS 254 /* xAPIC ids in the MADT and MP table */
 #define MACHINE_MAX_DEVICES 64
+#define MACHINE_MAX_MAPPINGS 32
 
 enum machine_end {
 	END_NONE = 0,
@@ -54,6 +59,14 @@ struct machine_dev {
 	void *dev;
 };
 
+/* host memory mapped into the guest beyond RAM (ROMs, framebuffers) */
+struct machine_mapping {
+	bool used;
+	uint64_t gpa, size;
+	void *hva;
+	unsigned int flags;
+};
+
 struct machine {
 	const struct vm_config *cfg;
 	struct kvm kvm;
@@ -63,15 +76,20 @@ struct machine {
 	struct chardev *serial0;
 	struct machine_dev devs[MACHINE_MAX_DEVICES];
 	unsigned int ndevs;
+	struct machine_mapping maps[MACHINE_MAX_MAPPINGS];
+	pthread_mutex_t maps_lock;
+	struct pci_bus *pci;
 	struct vcpu *vcpus;
 	unsigned int nvcpus;
 	struct vcpu_host host;
+	struct vcpu_park park;
 	int end;                 /* enum machine_end, first one wins */
 	pthread_mutex_t report_lock;
 	char report[4096];
 	int sigfd;
 	unsigned int signals_seen;
 	unsigned int resets;
+	struct ctl_server *ctl;  /* control socket (ctl_server.c), or NULL */
 };
 
 extern const struct device_desc *const __start_ttyvm_devices[] __attribute__((weak));
@@ -99,9 +117,11 @@ struct irq_line machine_irq(struct machine *m, unsigned int gsi)
 static void machine_end(struct machine *m, enum machine_end why)
 {
 	int none = END_NONE;
-	__atomic_compare_exchange_n(&m->end, &none, (int)why, false,
-				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	evloop_stop(m->el);
+	/* only the first reason stops the loop: a late second one (a vCPU
+	 * that faults after asking for a reset) must not stop the next boot */
+	if (__atomic_compare_exchange_n(&m->end, &none, (int)why, false,
+					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		evloop_stop(m->el);
 }
 
 static void machine_request(void *ctx, enum vm_request req)
@@ -140,6 +160,116 @@ void *machine_find(struct machine *m, const char *name)
 	return NULL;
 }
 
+static uint32_t machine_kvm_flags(unsigned int flags)
+{
+	return ((flags & MACHINE_MEM_READONLY) ? KVM_MEM_READONLY : 0) |
+	       ((flags & MACHINE_MEM_DIRTY_LOG) ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+int machine_map_memory(struct machine *m, uint64_t gpa, uint64_t size, void *hva,
+		       unsigned int flags)
+{
+	int handle = -ENOSPC;
+
+	if (!size || (gpa | size | (uintptr_t)hva) & 0xfff || gpa + size < gpa)
+		return -EINVAL;
+	for (unsigned int i = 0; i < m->mem.nregions; i++)
+		if (ranges_overlap(gpa, size, m->mem.region[i].gpa, m->mem.region[i].size))
+			return -EBUSY;
+	pthread_mutex_lock(&m->maps_lock);
+	for (int i = 0; i < MACHINE_MAX_MAPPINGS; i++) {
+		struct machine_mapping *mp = &m->maps[i];
+		if (mp->used && ranges_overlap(gpa, size, mp->gpa, mp->size)) {
+			handle = -EBUSY;
+			break;
+		}
+		if (!mp->used && handle == -ENOSPC)
+			handle = i;
+	}
+	if (handle >= 0) {
+		int r = 0;
+		if (m->kvm.vm_fd >= 0)
+			r = kvm_set_slot(&m->kvm, KVM_EXTRA_SLOT_BASE + (unsigned int)handle,
+					 gpa, size, hva, machine_kvm_flags(flags));
+		if (r)
+			handle = r;
+		else
+			m->maps[handle] = (struct machine_mapping){ true, gpa, size, hva, flags };
+	}
+	pthread_mutex_unlock(&m->maps_lock);
+	return handle;
+}
+
+int machine_unmap_memory(struct machine *m, int handle)
+{
+	int r = 0;
+
+	if (handle < 0 || handle >= MACHINE_MAX_MAPPINGS)
+		return -EINVAL;
+	pthread_mutex_lock(&m->maps_lock);
+	if (!m->maps[handle].used) {
+		r = -ENOENT;
+	} else {
+		if (m->kvm.vm_fd >= 0)
+			r = kvm_set_slot(&m->kvm, KVM_EXTRA_SLOT_BASE + (unsigned int)handle,
+					 m->maps[handle].gpa, 0, m->maps[handle].hva, 0);
+		m->maps[handle].used = false;
+	}
+	pthread_mutex_unlock(&m->maps_lock);
+	return r;
+}
+
+int machine_dirty_log(struct machine *m, int handle, uint64_t *bitmap)
+{
+	int r;
+
+	if (handle < 0 || handle >= MACHINE_MAX_MAPPINGS)
+		return -EINVAL;
+	pthread_mutex_lock(&m->maps_lock);
+	if (!m->maps[handle].used || !(m->maps[handle].flags & MACHINE_MEM_DIRTY_LOG))
+		r = -EINVAL;
+	else
+		r = kvm_dirty_log(&m->kvm, KVM_EXTRA_SLOT_BASE + (unsigned int)handle, bitmap);
+	pthread_mutex_unlock(&m->maps_lock);
+	return r;
+}
+
+/* After (re)creating the KVM VM: give it every mapping again. */
+static int machine_restore_mappings(struct machine *m)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&m->maps_lock);
+	for (unsigned int i = 0; i < MACHINE_MAX_MAPPINGS && !r; i++) {
+		struct machine_mapping *mp = &m->maps[i];
+		if (mp->used)
+			r = kvm_set_slot(&m->kvm, KVM_EXTRA_SLOT_BASE + i, mp->gpa, mp->size,
+					 mp->hva, machine_kvm_flags(mp->flags));
+	}
+	pthread_mutex_unlock(&m->maps_lock);
+	return r;
+}
+
+void machine_msi(struct machine *m, uint64_t addr, uint32_t data)
+{
+	kvm_msi(&m->kvm, addr, data);
+}
+
+struct pci_bus *machine_pci_bus(struct machine *m)
+{
+	return m->pci;
+}
+
+void machine_set_pci_bus(struct machine *m, struct pci_bus *bus)
+{
+	m->pci = bus;
+}
+
 /* --- vCPU callbacks ------------------------------------------------------ */
 
 static void machine_vcpu_fail(void *ctx, unsigned int vcpu, const char *report)
@@ -152,6 +282,86 @@ static void machine_vcpu_fail(void *ctx, unsigned int vcpu, const char *report)
 		snprintf(m->report, sizeof(m->report), "%s", report);
 	pthread_mutex_unlock(&m->report_lock);
 	machine_end(m, END_CRASH);
+}
+
+/* --- control --------------------------------------------------------------- */
+
+int machine_pause(struct machine *m)
+{
+	struct vcpu_park *pk = &m->park;
+
+	pthread_mutex_lock(&pk->lock);
+	if (pk->paused) {
+		pthread_mutex_unlock(&pk->lock);
+		return -EALREADY;
+	}
+	__atomic_store_n(&pk->paused, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&pk->lock);
+	for (unsigned int i = 0; i < m->nvcpus; i++)
+		vcpu_interrupt(&m->vcpus[i]);
+	/* wait until every live vCPU is parked: none runs guest code then */
+	pthread_mutex_lock(&pk->lock);
+	for (;;) {
+		unsigned int live = 0;
+		for (unsigned int i = 0; i < m->nvcpus; i++)
+			if (!__atomic_load_n(&m->vcpus[i].exited, __ATOMIC_ACQUIRE))
+				live++;
+		if (pk->parked >= live)
+			break;
+		pthread_cond_wait(&pk->cond, &pk->lock);
+	}
+	pthread_mutex_unlock(&pk->lock);
+	for (unsigned int i = 0; i < m->ndevs; i++)
+		if (m->devs[i].desc->pause)
+			m->devs[i].desc->pause(m->devs[i].dev);
+	return 0;
+}
+
+int machine_resume(struct machine *m)
+{
+	struct vcpu_park *pk = &m->park;
+
+	if (!__atomic_load_n(&pk->paused, __ATOMIC_ACQUIRE))
+		return -EALREADY;
+	for (unsigned int i = 0; i < m->ndevs; i++)
+		if (m->devs[i].desc->resume)
+			m->devs[i].desc->resume(m->devs[i].dev);
+	pthread_mutex_lock(&pk->lock);
+	__atomic_store_n(&pk->paused, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&pk->cond);
+	pthread_mutex_unlock(&pk->lock);
+	return 0;
+}
+
+enum machine_state machine_state(struct machine *m)
+{
+	return __atomic_load_n(&m->park.paused, __ATOMIC_ACQUIRE) ? MACHINE_PAUSED
+								   : MACHINE_RUNNING;
+}
+
+int machine_powerdown(struct machine *m)
+{
+	void *pm = machine_find(m, "pm");
+
+	if (!pm)
+		return -ENODEV;
+	pm_power_button(pm);
+	return 0;
+}
+
+void machine_reset(struct machine *m)
+{
+	machine_end(m, END_RESET);
+}
+
+void machine_stop(struct machine *m)
+{
+	machine_end(m, END_STOPPED);
+}
+
+unsigned int machine_resets(struct machine *m)
+{
+	return m->resets;
 }
 
 /* --- signals and the serial escape -------------------------------------- */
@@ -170,11 +380,9 @@ static void machine_signal(void *opaque, uint32_t revents)
 	(void)revents;
 
 	while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		void *pm = machine_find(m, "pm");
-		if (m->signals_seen++ == 0 && pm) {
-			log_info("%s: pressing the ACPI power button (send it again to stop at once)",
+		if (m->signals_seen++ == 0 && machine_powerdown(m) == 0) {
+			log_info("%s: pressed the ACPI power button (send it again to stop at once)",
 				 strsignal((int)si.ssi_signo));
-			pm_power_button(pm);
 		} else {
 			log_info("%s: stopping the VM", strsignal((int)si.ssi_signo));
 			machine_end(m, END_STOPPED);
@@ -185,6 +393,10 @@ static void machine_signal(void *opaque, uint32_t revents)
 static int machine_signals_init(struct machine *m)
 {
 	sigset_t set;
+
+	/* a serial or debug-console reader that goes away must not kill the
+	 * VM: writes then fail with EPIPE and the backend drops the bytes */
+	signal(SIGPIPE, SIG_IGN);
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -250,14 +462,34 @@ static void machine_teardown_devices(struct machine *m)
 	}
 }
 
-/* Loads firmware tables and the kernel; picks the boot CPU state. */
-static int machine_load(struct machine *m, struct boot_cpu *cpu)
+/*
+ * Loads firmware tables and the kernel and picks the boot CPU state; for
+ * firmware boot, *cpu_set is false and the CPU starts at the reset vector.
+ */
+static int machine_load(struct machine *m, struct boot_cpu *cpu, bool *cpu_set)
 {
 	const struct vm_config *c = m->cfg;
 	uint64_t rsdp = 0;
 	char err[512];
 	int r;
 
+	*cpu_set = false;
+	if (c->firmware) {
+		/* the firmware places BARs and writes its own tables */
+		err[0] = '\0';
+		r = firmware_load(m, err, sizeof(err));
+		if (r)
+			log_error("%s", err[0] ? err : strerror(-r));
+		return r;
+	}
+	/* direct boot: nobody else assigns PCI resources */
+	if (m->pci) {
+		r = pci_bus_assign_default(m->pci);
+		if (r) {
+			log_error("placing PCI devices: %s", strerror(-r));
+			return r;
+		}
+	}
 	r = mptable_build(&m->mem, c->cpus);
 	if (r) {
 		log_error("building the MP table: %s", strerror(-r));
@@ -283,6 +515,7 @@ static int machine_load(struct machine *m, struct boot_cpu *cpu)
 		log_error("%s", err[0] ? err : strerror(-r));
 		return r;
 	}
+	*cpu_set = true;
 	return 0;
 }
 
@@ -301,6 +534,7 @@ static void machine_stop_vcpus(struct machine *m)
 static int machine_boot_once(struct machine *m)
 {
 	struct boot_cpu cpu;
+	bool cpu_set;
 	char why[512];
 	const char *what = NULL;
 	int r;
@@ -310,7 +544,12 @@ static int machine_boot_once(struct machine *m)
 		log_error("%s", why);
 		return r;
 	}
-	r = machine_load(m, &cpu);
+	r = machine_restore_mappings(m);
+	if (r) {
+		log_error("mapping device memory into the guest: %s", strerror(-r));
+		return r;
+	}
+	r = machine_load(m, &cpu, &cpu_set);
 	if (r)
 		return r;
 	for (unsigned int i = 0; i < m->cfg->cpus; i++) {
@@ -321,7 +560,7 @@ static int machine_boot_once(struct machine *m)
 		}
 		m->nvcpus = i + 1;
 	}
-	r = vcpu_set_boot_state(&m->vcpus[0], &cpu);
+	r = cpu_set ? vcpu_set_boot_state(&m->vcpus[0], &cpu) : 0;
 	if (r) {
 		log_error("setting the boot CPU's registers: %s", strerror(-r));
 		return r;
@@ -383,7 +622,10 @@ int vmm_run(const struct vm_config *cfg)
 	m->sigfd = -1;
 	m->kvm.sys_fd = m->kvm.vm_fd = -1;
 	pthread_mutex_init(&m->report_lock, NULL);
-	m->host = (struct vcpu_host){ .traps = &m->traps, .mem = &m->mem,
+	pthread_mutex_init(&m->maps_lock, NULL);
+	pthread_mutex_init(&m->park.lock, NULL);
+	pthread_cond_init(&m->park.cond, NULL);
+	m->host = (struct vcpu_host){ .traps = &m->traps, .mem = &m->mem, .park = &m->park,
 				      .request = machine_request,
 				      .fail = machine_vcpu_fail, .ctx = m };
 
@@ -418,6 +660,11 @@ int vmm_run(const struct vm_config *cfg)
 	chardev_set_quit_cb(m->serial0, machine_quit, m);
 	if (machine_setup_devices(m))
 		goto out;
+	if (cfg->control_socket &&
+	    ctl_server_create_machine(&m->ctl, m, cfg->control_socket, why, sizeof(why))) {
+		log_error("%s", why);
+		goto out;
+	}
 
 	for (;;) {
 		r = machine_boot_once(m);
@@ -430,6 +677,8 @@ int vmm_run(const struct vm_config *cfg)
 			m->resets++;
 			log_debug("guest reset #%u", m->resets);
 			__atomic_store_n(&m->end, END_NONE, __ATOMIC_SEQ_CST);
+			/* a reset while paused comes back running */
+			__atomic_store_n(&m->park.paused, false, __ATOMIC_RELEASE);
 			gmem_clear(&m->mem);
 			machine_reset_devices(m);
 			continue;
@@ -446,6 +695,7 @@ int vmm_run(const struct vm_config *cfg)
 		break;
 	}
 out:
+	ctl_server_destroy(m->ctl); /* clients see the end; the socket file goes */
 	machine_stop_vcpus(m);
 	machine_teardown_devices(m);
 	chardev_close(m->serial0);
@@ -459,6 +709,9 @@ out:
 	kvm_close(&m->kvm);
 	free(m->vcpus);
 	pthread_mutex_destroy(&m->report_lock);
+	pthread_mutex_destroy(&m->maps_lock);
+	pthread_mutex_destroy(&m->park.lock);
+	pthread_cond_destroy(&m->park.cond);
 	free(m);
 	return code;
 }

@@ -8,8 +8,15 @@
  * the 0xF0000-0xFFFFF BIOS area an OS scans; the base configuration table
  * follows it.  Entries come in the order the spec asks: processors, bus,
  * I/O APIC, I/O interrupt assignments, local interrupt assignments.  No
- * extended table, no PCI bus yet (a later issue adds the bus entry and the
- * PCI interrupt assignments).
+ * extended table.
+ *
+ * Buses: PCI bus 0 is MP bus 0 and the ISA bus is MP bus 1, the numbering
+ * SeaBIOS uses (PCI buses first; Linux maps the n-th PCI bus entry to PCI
+ * bus n).  PCI interrupts (MP spec D.3): for every slot asked for, INTA-D
+ * (source bus IRQ = slot << 2 | pin, pin 0 = INTA) reach I/O APIC pin
+ * PCI_GSI_BASE + pci_pirq(slot, pin) - the swizzle of pci.c and of the
+ * DSDT's _PRT - level-triggered, active low as PCI INTx is (KVM's I/O APIC
+ * ignores polarity; the guest programs it from here).
  *
  * Interrupt wiring (it must match how the machine routes KVM GSIs and the
  * ACPI MADT's overrides): the 8259's INTR reaches every LAPIC's LINT0
@@ -34,6 +41,7 @@
 #include "util/util.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
+#include "vmm/pci.h"
 
 /* MP floating pointer structure (4.1), 16 bytes */
 #define MPF_LEN        16
@@ -87,19 +95,24 @@
 #define MP_EXTINT 3
 
 #define MP_IRQ_CONFORMS 0x0000   /* polarity and trigger as the bus has them */
+#define MP_IRQ_PCI      0x000F   /* active low (3), level-triggered (3 << 2) */
 #define MP_ALL_LAPICS   0xFF
-#define MP_BUS_ISA      0
+#define MP_BUS_PCI      0
+#define MP_BUS_ISA      1
+#define MP_PCI_PINS     4
 #define MP_ISA_IRQS     16
 #define MP_ISA_CASCADE  2
 
-/* Bytes of the base configuration table for ncpus processors; the
- * entries mptable_build() writes must add up to exactly this. */
-static size_t mptable_len(unsigned int ncpus)
+/* Bytes of the base configuration table for ncpus processors and
+ * nslots PCI slots; the entries mptable_build_pci() writes must add up to
+ * exactly this. */
+static size_t mptable_len(unsigned int ncpus, unsigned int nslots)
 {
 	return MPC_HEADER_LEN + (size_t)ncpus * MP_PROCESSOR_LEN +
-	       MP_ENTRY_LEN +                        /* bus */
+	       2 * MP_ENTRY_LEN +                    /* buses: PCI, ISA */
 	       MP_ENTRY_LEN +                        /* I/O APIC */
 	       (MP_ISA_IRQS - 1) * MP_ENTRY_LEN +    /* all ISA IRQs but 2 */
+	       (size_t)nslots * MP_PCI_PINS * MP_ENTRY_LEN + /* PCI INTA-D */
 	       2 * MP_ENTRY_LEN;                     /* LINT0, LINT1 */
 }
 
@@ -116,32 +129,46 @@ static uint8_t *mptable_cpu(uint8_t *p, unsigned int id)
 }
 
 /* An I/O (type 3) or local (type 4) interrupt assignment entry. */
-static uint8_t *mptable_irq(uint8_t *p, uint8_t entry, uint8_t type,
-			    uint8_t src_irq, uint8_t dst_apic, uint8_t dst_pin)
+static uint8_t *mptable_irq(uint8_t *p, uint8_t entry, uint8_t type, uint16_t flags,
+			    uint8_t bus, uint8_t src_irq, uint8_t dst_apic, uint8_t dst_pin)
 {
 	p[0] = entry;
 	p[1] = type;
-	put_le16(p + 2, MP_IRQ_CONFORMS);
-	p[4] = MP_BUS_ISA;
+	put_le16(p + 2, flags);
+	p[4] = bus;
 	p[5] = src_irq;
 	p[6] = dst_apic;
 	p[7] = dst_pin;
 	return p + MP_ENTRY_LEN;
 }
 
+static uint8_t *mptable_bus(uint8_t *p, uint8_t id, const char type[6])
+{
+	p[0] = MP_BUS;
+	p[1] = id;
+	memcpy(p + 2, type, 6);
+	return p + MP_ENTRY_LEN;
+}
+
 int mptable_build(struct guest_mem *gm, unsigned int ncpus)
+{
+	return mptable_build_pci(gm, ncpus, MPTABLE_ALL_PCI_SLOTS);
+}
+
+int mptable_build_pci(struct guest_mem *gm, unsigned int ncpus, uint32_t pci_irq_slots)
 {
 	uint8_t *base, *mpc, *p;
 	uint8_t ioapic_id;
 	size_t len;
 	unsigned int count = 0;
+	unsigned int nslots = (unsigned int)__builtin_popcount(pci_irq_slots);
 
 	if (ncpus < 1 || ncpus > MPTABLE_MAX_CPUS)
 		return -EINVAL;
 	base = gmem_ptr(gm, LAYOUT_MPTABLE_START, LAYOUT_MPTABLE_SIZE);
 	if (!base)
 		return -EFAULT;
-	len = mptable_len(ncpus);
+	len = mptable_len(ncpus, nslots);
 	/* the base table length field is 16 bits */
 	if (len > LAYOUT_MPTABLE_SIZE - MPF_LEN || len > UINT16_MAX)
 		return -ENOSPC;
@@ -154,11 +181,9 @@ int mptable_build(struct guest_mem *gm, unsigned int ncpus)
 	for (unsigned int i = 0; i < ncpus; i++, count++)
 		p = mptable_cpu(p, i);
 
-	p[0] = MP_BUS;
-	p[1] = MP_BUS_ISA;
-	memcpy(p + 2, "ISA   ", 6);
-	p += MP_ENTRY_LEN;
-	count++;
+	p = mptable_bus(p, MP_BUS_PCI, "PCI   ");
+	p = mptable_bus(p, MP_BUS_ISA, "ISA   ");
+	count += 2;
 
 	p[0] = MP_IOAPIC;
 	p[1] = ioapic_id;
@@ -172,12 +197,26 @@ int mptable_build(struct guest_mem *gm, unsigned int ncpus)
 		if (irq == MP_ISA_CASCADE)
 			continue;
 		uint8_t pin = irq == IRQ_PIT ? GSI_PIT : (uint8_t)irq;
-		p = mptable_irq(p, MP_INTSRC, MP_INT, (uint8_t)irq, ioapic_id, pin);
+		p = mptable_irq(p, MP_INTSRC, MP_INT, MP_IRQ_CONFORMS, MP_BUS_ISA,
+				(uint8_t)irq, ioapic_id, pin);
 		count++;
 	}
+	for (unsigned int slot = 0; slot < PCI_MAX_SLOTS; slot++) {
+		if (!(pci_irq_slots & (1u << slot)))
+			continue;
+		for (unsigned int pin = 0; pin < MP_PCI_PINS; pin++) {
+			uint8_t gsi = (uint8_t)(PCI_GSI_BASE + pci_pirq(slot, pin + 1));
+			p = mptable_irq(p, MP_INTSRC, MP_INT, MP_IRQ_PCI, MP_BUS_PCI,
+					(uint8_t)(slot << 2 | pin), ioapic_id, gsi);
+			count++;
+		}
+	}
 
-	p = mptable_irq(p, MP_LINTSRC, MP_EXTINT, 0, MP_ALL_LAPICS, 0);
-	p = mptable_irq(p, MP_LINTSRC, MP_NMI, 0, MP_ALL_LAPICS, 1);
+	/* local interrupts come from the ISA side (8259 ExtINT), as SeaBIOS says */
+	p = mptable_irq(p, MP_LINTSRC, MP_EXTINT, MP_IRQ_CONFORMS, MP_BUS_ISA, 0,
+			MP_ALL_LAPICS, 0);
+	p = mptable_irq(p, MP_LINTSRC, MP_NMI, MP_IRQ_CONFORMS, MP_BUS_ISA, 0,
+			MP_ALL_LAPICS, 1);
 	count += 2;
 
 	memcpy(mpc, "PCMP", 4);

@@ -3,10 +3,13 @@
  *
  * For direct boot with ACPI disabled (acpi=off) or for guests that predate
  * ACPI SMP, the MP floating pointer and configuration table describe the
- * vCPUs, the ISA bus, the IOAPIC and how the ISA IRQs reach it.
+ * vCPUs, the PCI and ISA buses, the IOAPIC and how ISA IRQs and PCI INTx
+ * reach it.
  */
 #ifndef TTYVM_MPTABLE_H
 #define TTYVM_MPTABLE_H
+
+#include <stdint.h>
 
 struct guest_mem;
 
@@ -23,5 +26,14 @@ struct guest_mem;
  * allocated; the table belongs to guest memory.
  */
 int mptable_build(struct guest_mem *gm, unsigned int ncpus);
+
+/*
+ * Same, with PCI interrupt assignments (INTA-INTD to I/O APIC pins 16-19)
+ * for the slots whose bit is set in pci_irq_slots - pci_bus_irq_slots()
+ * of the machine's bus.  mptable_build() lists all 32 slots
+ * (MPTABLE_ALL_PCI_SLOTS), which is never wrong, only longer.
+ */
+#define MPTABLE_ALL_PCI_SLOTS 0xFFFFFFFFu
+int mptable_build_pci(struct guest_mem *gm, unsigned int ncpus, uint32_t pci_irq_slots);
 
 #endif

@@ -4,9 +4,11 @@
  * Two sorted arrays of non-overlapping ranges (one per address space),
  * searched by bisection under a read lock.  The vCPU loop calls
  * trap_dispatch() for each exit; devices never see KVM structures.  The
- * callbacks run with the read lock held, so a callback must not register
- * or unregister ranges itself (a PCI BAR move is done from the config
- * write path after the lookup returned, see the PCI code).
+ * read lock covers only the lookup: the range found is copied and the lock
+ * released before the device is called, so a callback may register or
+ * unregister ranges (a PCI config write at 0xCFC moving a BAR) without
+ * deadlocking on the rwlock.  trap.h states the lifetime rule this needs:
+ * a range's opaque outlives every call that may still be in flight.
  */
 #include "vmm/trap.h"
 
@@ -105,34 +107,34 @@ int trap_unregister(struct trap_map *t, enum trap_space sp, uint64_t base)
 bool trap_dispatch(struct trap_map *t, enum trap_space sp, uint64_t addr,
 		   uint8_t *data, unsigned int size, bool is_write)
 {
-	const struct trap_range *hit = NULL;
-	struct trap_range found;
+	struct trap_range hit;
 	bool claimed = false;
 
 	if ((unsigned int)sp >= TRAP_NSPACES || size == 0 || size > 8)
 		return false;
 
+	/* look up under the lock, call the device without it (see above) */
 	pthread_rwlock_rdlock(&t->lock);
 	unsigned int i = trap_upper(t->ranges[sp], t->count[sp], addr);
 	if (i > 0) {
 		const struct trap_range *r = &t->ranges[sp][i - 1];
 		if (addr - r->base < r->len) {
-			found = *r;
-			hit = &found;
+			hit = *r;
+			claimed = true;
 		}
 	}
+	pthread_rwlock_unlock(&t->lock);
 
-	if (hit) {
-		uint64_t off = addr - hit->base;
-		claimed = true;
+	if (claimed) {
+		uint64_t off = addr - hit.base;
 		if (is_write) {
 			uint64_t v = 0;
 			memcpy(&v, data, size);
-			if (hit->ops->write)
-				hit->ops->write(hit->opaque, off, size, v);
+			if (hit.ops->write)
+				hit.ops->write(hit.opaque, off, size, v);
 		} else {
-			uint64_t v = hit->ops->read ? hit->ops->read(hit->opaque, off, size)
-						    : ~0ULL;
+			uint64_t v = hit.ops->read ? hit.ops->read(hit.opaque, off, size)
+						   : ~0ULL;
 			memcpy(data, &v, size);
 		}
 	} else {
@@ -140,6 +142,5 @@ bool trap_dispatch(struct trap_map *t, enum trap_space sp, uint64_t addr,
 		if (!is_write)
 			memset(data, 0xff, size);
 	}
-	pthread_rwlock_unlock(&t->lock);
 	return claimed;
 }

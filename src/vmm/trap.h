@@ -8,7 +8,19 @@
  * once on SMP guests): a device that has state takes its own lock.
  *
  * Ranges may be added and removed while vCPUs run (PCI BAR moves); lookups
- * take a read lock, changes a write lock.
+ * take a read lock, changes a write lock.  The lock covers the lookup only:
+ * trap_dispatch() copies the range it found and drops the lock before it
+ * calls the device, so a callback may itself register and unregister
+ * ranges (a PCI config write arriving at 0xCFC moves BARs).
+ *
+ * Lifetime rule that follows: trap_unregister() does not wait for calls
+ * already in flight.  An access looked up just before the range went away
+ * still reaches the old device, at the offset it had, as if it had
+ * happened first - which is how a bus behaves when a BAR moves.  So the
+ * opaque of a range must stay valid until no vCPU can be inside one of its
+ * callbacks; in ttyvm devices are freed only at machine teardown, after
+ * every vCPU thread has been joined.  A device that wants to free its state
+ * earlier must first stop the vCPUs (machine_pause()).
  */
 #ifndef TTYVM_TRAP_H
 #define TTYVM_TRAP_H

@@ -259,6 +259,25 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	}
 }
 
+/* Waits while the machine is paused (or until asked to stop). */
+static void vcpu_park(struct vcpu *v)
+{
+	struct vcpu_park *pk = v->host->park;
+
+	pthread_mutex_lock(&pk->lock);
+	pk->parked++;
+	pthread_cond_broadcast(&pk->cond);
+	while (pk->paused && !__atomic_load_n(&v->stop, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&pk->cond, &pk->lock);
+	pk->parked--;
+	pthread_mutex_unlock(&pk->lock);
+}
+
+static bool vcpu_should_park(struct vcpu *v)
+{
+	return v->host->park && __atomic_load_n(&v->host->park->paused, __ATOMIC_ACQUIRE);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -272,6 +291,10 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!__atomic_load_n(&v->stop, __ATOMIC_ACQUIRE)) {
+		if (vcpu_should_park(v)) {
+			vcpu_park(v);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
@@ -284,6 +307,13 @@ static void *vcpu_thread(void *arg)
 		}
 		if (!vcpu_handle_exit(v))
 			break;
+	}
+	__atomic_store_n(&v->exited, 1, __ATOMIC_RELEASE);
+	if (v->host->park) {
+		/* a pauser may be waiting for this thread to park */
+		pthread_mutex_lock(&v->host->park->lock);
+		pthread_cond_broadcast(&v->host->park->cond);
+		pthread_mutex_unlock(&v->host->park->lock);
 	}
 	return NULL;
 }
@@ -305,13 +335,24 @@ int vcpu_start(struct vcpu *v)
 	return 0;
 }
 
-void vcpu_kick(struct vcpu *v)
+void vcpu_interrupt(struct vcpu *v)
 {
-	__atomic_store_n(&v->stop, 1, __ATOMIC_RELEASE);
 	if (v->run)
 		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
 	if (v->started)
 		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	__atomic_store_n(&v->stop, 1, __ATOMIC_RELEASE);
+	if (v->host && v->host->park) {
+		/* wake it if it is parked */
+		pthread_mutex_lock(&v->host->park->lock);
+		pthread_cond_broadcast(&v->host->park->cond);
+		pthread_mutex_unlock(&v->host->park->lock);
+	}
+	vcpu_interrupt(v);
 }
 
 void vcpu_join(struct vcpu *v)

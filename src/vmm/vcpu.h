@@ -22,8 +22,17 @@
 struct kvm;
 struct boot_cpu;
 
+/* Shared by all vCPUs of a machine: pausing parks every thread here. */
+struct vcpu_park {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool paused;             /* threads should park */
+	unsigned int parked;     /* threads parked now */
+};
+
 struct vcpu_host {
 	struct trap_map *traps;
+	struct vcpu_park *park;
 	const struct guest_mem *mem;
 	/* the guest asked for poweroff/reset */
 	void (*request)(void *ctx, enum vm_request req);
@@ -41,6 +50,7 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	int stop;                /* atomic: leave the run loop */
+	int exited;              /* atomic: the thread has left its loop */
 };
 
 /* Creates vCPU index with its CPUID (topology for ncpus) and the MSRs
@@ -52,6 +62,8 @@ int vcpu_set_boot_state(struct vcpu *v, const struct boot_cpu *cpu);
 int vcpu_start(struct vcpu *v);
 /* Asks the thread to leave KVM_RUN and its loop; does not wait. */
 void vcpu_kick(struct vcpu *v);
+/* Interrupts KVM_RUN so the thread notices host->park->paused. */
+void vcpu_interrupt(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);
 

@@ -180,6 +180,8 @@ static void run_test(const char *t, uptr n)
 		reset_test(reset_cf9);
 	else if (word_is(t, n, "triplefault"))
 		triplefault_test();
+	else if (word_is(t, n, "virtioblk"))
+		virtio_blk_test();
 	else {
 		char name[64];
 		uptr k = n < sizeof(name) - 1 ? n : sizeof(name) - 1;

@@ -33,11 +33,20 @@ static void test_missing_kernel_file(void **state)
 	expect_error(argv, "--kernel /nonexistent/bzImage: No such file or directory", NULL);
 }
 
-static void test_no_kernel_given(void **state)
+static void test_missing_firmware(void **state)
 {
-	const char *argv[] = { "run", "--memory", "64M", NULL };
+	const char *argv[] = { "run", "--memory", "64M", "--firmware", "/nonexistent/bios.bin",
+			       NULL };
 	(void)state;
-	expect_error(argv, "nothing to boot", NULL);
+	expect_error(argv, "--firmware /nonexistent/bios.bin: No such file or directory", NULL);
+}
+
+static void test_bad_disk_option(void **state)
+{
+	const char *argv[] = { "run", "--disk", "/tmp/x.img,if=scsi", NULL };
+	(void)state;
+	expect_error(argv, "--disk /tmp/x.img,if=scsi: unknown option 'if=scsi' (allowed: "
+			   "if=virtio, if=ahci, ro)", NULL);
 }
 
 static void test_not_a_kernel(void **state)
@@ -175,7 +184,8 @@ static void test_help(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_missing_kernel_file),
-	cmocka_unit_test(test_no_kernel_given),
+	cmocka_unit_test(test_missing_firmware),
+	cmocka_unit_test(test_bad_disk_option),
 	cmocka_unit_test(test_not_a_kernel),
 	cmocka_unit_test(test_empty_kernel),
 	cmocka_unit_test(test_memory_zero),

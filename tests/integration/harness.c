@@ -153,6 +153,54 @@ bool harness_wait_for(struct vm_proc *p, const char *text, int timeout_s)
 	return true;
 }
 
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			assert_non_null(nb);
+			buf = nb;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+		if (n == 0)
+			break;
+		len += n;
+	}
+	fclose(f);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+bool harness_wait_file(struct vm_proc *p, const char *path, const char *text, int timeout_s)
+{
+	double end = now_s() + timeout_s;
+	char *content = NULL;
+
+	for (;;) {
+		free(content);
+		content = slurp(path);
+		if (content && strstr(content, text)) {
+			free(content);
+			return true;
+		}
+		if (now_s() > end || !pump(p, 250))
+			break;
+	}
+	fprintf(stderr, "--- '%s' not found in %s; last content:\n%s\n--- stdout:\n%s\n"
+			"--- stderr:\n%s\n", text, path, content ? content : "(no file)",
+		p->out, p->err);
+	free(content);
+	return false;
+}
+
 void harness_wait_exit(struct vm_proc *p, int timeout_s)
 {
 	double start = p->seconds, end = now_s() + timeout_s;
@@ -181,6 +229,11 @@ void harness_run(struct vm_proc *p, const char *const *argv, int timeout_s)
 {
 	harness_spawn(p, argv);
 	harness_wait_exit(p, timeout_s);
+}
+
+double harness_elapsed(const struct vm_proc *p)
+{
+	return p->exited ? p->seconds : now_s() - p->seconds;
 }
 
 void harness_free(struct vm_proc *p)

@@ -40,11 +40,20 @@ void harness_spawn_env(struct vm_proc *p, const char *const *argv, const char *e
 
 /* Reads output until text appears on stdout (true) or timeout/exit (false). */
 bool harness_wait_for(struct vm_proc *p, const char *text, int timeout_s);
+/*
+ * Waits until the file at path contains text (the --screen-text dump) while
+ * draining the process's output.  true when found; false on timeout or
+ * when the process exited.  On false, the file's last content is printed.
+ */
+bool harness_wait_file(struct vm_proc *p, const char *path, const char *text, int timeout_s);
+
 /* Reads all output until the process exits; kills it after timeout_s. */
 void harness_wait_exit(struct vm_proc *p, int timeout_s);
 /* spawn + wait_exit. */
 void harness_run(struct vm_proc *p, const char *const *argv, int timeout_s);
 void harness_free(struct vm_proc *p);
+/* Seconds since the process was spawned (while it runs). */
+double harness_elapsed(const struct vm_proc *p);
 
 /* Number of stdout lines that start with prefix. */
 unsigned int harness_count_lines(const char *text, const char *prefix);

@@ -63,6 +63,25 @@ static void test_defaults_and_full(void **state)
 	assert_string_equal(cfg.name, "vm");
 	cli_run_free(&cfg);
 
+	char disk[128];
+	snprintf(disk, sizeof(disk), "%s,if=ahci,ro", path);
+	const char *disks[] = { "--disk", path, "--disk", disk, "--cdrom", path, "--boot", "cd",
+				NULL };
+	assert_int_equal(parse(&cfg, disks), 0);
+	assert_int_equal(cfg.ndisks, 2);
+	assert_string_equal(cfg.disks[0].path, path);
+	assert_int_equal(cfg.disks[0].iface, DISK_IF_VIRTIO);
+	assert_false(cfg.disks[0].readonly);
+	assert_string_equal(cfg.disks[1].path, path);
+	assert_int_equal(cfg.disks[1].iface, DISK_IF_AHCI);
+	assert_true(cfg.disks[1].readonly);
+	assert_string_equal(cfg.cdrom, path);
+	assert_int_equal(cfg.boot, BOOT_ORDER_CD);
+	assert_null(cfg.kernel);
+	/* no kernel: firmware boot with the default image, if installed */
+	assert_non_null(cfg.firmware);
+	cli_run_free(&cfg);
+
 	const char *bare[] = { "--kernel", path, "--memory", "64", NULL };
 	assert_int_equal(parse(&cfg, bare), 0);
 	assert_int_equal(cfg.memory, 64 * MiB); /* bare number is MiB */
@@ -97,7 +116,12 @@ static void test_rejections(void **state)
 		{ "--kernel", path, "extra", NULL },
 		{ "--kernel", NULL },
 		{ "--bogus", NULL },
-		{ "--memory", "64M", NULL },
+		{ "--memory", "64M", "--firmware", "/nonexistent", NULL },
+		{ "--disk", "", NULL },
+		{ "--disk", "/nonexistent.img", NULL },
+		{ "--disk", "/nonexistent.img,if=ide", NULL },
+		{ "--boot", "floppy", NULL },
+		{ "--kernel", path, "--firmware", path, NULL },
 		{ "--kernel", "/nonexistent", NULL },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -1,8 +1,8 @@
 /*
  * mptable_test.c - the MP floating pointer and configuration table as an
  * MPS 1.4 OS reads them: scan, checksums, processors, I/O APIC, IRQ
- * routing.  Offsets are restated from the MP spec, not taken from
- * mptable.c.
+ * routing, PCI interrupt assignments.  Offsets are restated from the MP
+ * spec, not taken from mptable.c.
  */
 #include "unit.h"
 
@@ -32,12 +32,13 @@ static unsigned int scan_mpf(const struct guest_mem *gm, uint64_t *found)
 }
 
 struct mp_seen {
-	unsigned int cpus, bsps, buses, ioapics, intsrc, lint;
+	unsigned int cpus, bsps, buses, ioapics, intsrc, lint, pci_intsrc;
 	uint8_t cpu_id[256];
 	int bsp_id;
-	int isa_bus;
+	int isa_bus, pci_bus;
 	int ioapic_id;
 	int irq_pin[16];        /* -1: no entry */
+	int pci_pin[32][4];     /* slot, INTA-D -> I/O APIC pin; -1: no entry */
 	int lint0_extint, lint1_nmi;
 };
 
@@ -49,9 +50,12 @@ static void walk(const uint8_t *mpc, struct mp_seen *s)
 	int last_type = 0;
 
 	memset(s, 0, sizeof(*s));
-	s->bsp_id = s->isa_bus = s->ioapic_id = -1;
+	s->bsp_id = s->isa_bus = s->pci_bus = s->ioapic_id = -1;
 	for (int i = 0; i < 16; i++)
 		s->irq_pin[i] = -1;
+	for (int i = 0; i < 32; i++)
+		for (int j = 0; j < 4; j++)
+			s->pci_pin[i][j] = -1;
 
 	for (unsigned int i = 0; i < count; i++) {
 		const uint8_t *e = mpc + off;
@@ -80,6 +84,8 @@ static void walk(const uint8_t *mpc, struct mp_seen *s)
 			assert_true(len - off >= 8);
 			if (memcmp(e + 2, "ISA   ", 6) == 0)
 				s->isa_bus = e[1];
+			if (memcmp(e + 2, "PCI   ", 6) == 0)
+				s->pci_bus = e[1];
 			s->buses++;
 			off += 8;
 			break;
@@ -93,12 +99,23 @@ static void walk(const uint8_t *mpc, struct mp_seen *s)
 			break;
 		case 3:
 			assert_true(len - off >= 8);
-			assert_int_equal(e[4], s->isa_bus);
-			assert_true(e[5] < 16);
-			assert_int_equal(s->irq_pin[e[5]], -1);
 			assert_int_equal(e[6], s->ioapic_id);
-			if (e[1] == 0)                             /* INT */
-				s->irq_pin[e[5]] = e[7];
+			if (e[4] == s->pci_bus) {
+				/* source IRQ: device << 2 | pin; level, active low */
+				unsigned int slot = e[5] >> 2, pin = e[5] & 3;
+				assert_true(slot < 32);
+				assert_int_equal(e[1], 0);
+				assert_int_equal(get_le16(e + 2), 0x000F);
+				assert_int_equal(s->pci_pin[slot][pin], -1);
+				s->pci_pin[slot][pin] = e[7];
+				s->pci_intsrc++;
+			} else {
+				assert_int_equal(e[4], s->isa_bus);
+				assert_true(e[5] < 16);
+				assert_int_equal(s->irq_pin[e[5]], -1);
+				if (e[1] == 0)                     /* INT */
+					s->irq_pin[e[5]] = e[7];
+			}
 			s->intsrc++;
 			off += 8;
 			break;
@@ -163,8 +180,10 @@ static void test_tables(void **state)
 			assert_int_equal(s.cpu_id[i], 1);
 		assert_int_equal(s.bsps, 1);
 		assert_int_equal(s.bsp_id, 0);
-		assert_int_equal(s.buses, 1);
-		assert_int_equal(s.isa_bus, 0);
+		/* PCI bus 0 first (MP bus 0), then ISA, as SeaBIOS numbers them */
+		assert_int_equal(s.buses, 2);
+		assert_int_equal(s.pci_bus, 0);
+		assert_int_equal(s.isa_bus, 1);
 		assert_int_equal(s.ioapics, 1);
 		assert_true(s.ioapic_id >= 0 && s.ioapic_id < 255);
 		assert_int_equal(s.cpu_id[s.ioapic_id], 0);   /* unique APIC id */
@@ -182,7 +201,60 @@ static void test_tables(void **state)
 		assert_int_equal(s.lint0_extint, 1);
 		assert_int_equal(s.lint1_nmi, 1);
 		assert_int_equal(s.lint, 2);
+		/* without a slot list every slot's INTA-D is there, swizzled */
+		assert_int_equal(s.pci_intsrc, 32 * 4);
+		for (int slot = 0; slot < 32; slot++)
+			for (int pin = 0; pin < 4; pin++)
+				assert_int_equal(s.pci_pin[slot][pin], 16 + (slot + pin) % 4);
 	}
+	gmem_destroy(&gm);
+}
+
+static const uint8_t *find_mpc(struct guest_mem *gm)
+{
+	uint64_t mpf_gpa = 0;
+
+	assert_int_equal(scan_mpf(gm, &mpf_gpa), 1);
+	uint32_t mpc_gpa = get_le32(gmem_ptr(gm, mpf_gpa, 16) + 4);
+	const uint8_t *mpc = gmem_ptr(gm, mpc_gpa, 44);
+	assert_non_null(mpc);
+	uint16_t len = get_le16(mpc + 4);
+	mpc = gmem_ptr(gm, mpc_gpa, len);
+	assert_non_null(mpc);
+	assert_int_equal(checksum8(mpc, len), 0);
+	return mpc;
+}
+
+static void test_pci_slots(void **state)
+{
+	struct guest_mem gm;
+	struct mp_seen s;
+	const uint32_t slots = (1u << 3) | (1u << 4) | (1u << 31);
+	(void)state;
+
+	assert_int_equal(gmem_init(&gm, 64 * MiB), 0);
+	assert_int_equal(mptable_build_pci(&gm, 2, slots), 0);
+	walk(find_mpc(&gm), &s);
+	assert_int_equal(s.cpus, 2);
+	assert_int_equal(s.pci_intsrc, 3 * 4);
+	for (int slot = 0; slot < 32; slot++)
+		for (int pin = 0; pin < 4; pin++)
+			assert_int_equal(s.pci_pin[slot][pin],
+					 (slots >> slot) & 1 ? 16 + (slot + pin) % 4 : -1);
+	/* slot 3 INTA is PIRQD (GSI 19), slot 4 INTA PIRQA (GSI 16) */
+	assert_int_equal(s.pci_pin[3][0], 19);
+	assert_int_equal(s.pci_pin[4][0], 16);
+	assert_int_equal(s.pci_pin[31][1], 16);
+	for (int irq = 1; irq < 16; irq++)
+		if (irq != 2)
+			assert_int_equal(s.irq_pin[irq], irq);
+
+	/* no PCI interrupts at all: the bus entry stays, ISA unchanged */
+	assert_int_equal(mptable_build_pci(&gm, 1, 0), 0);
+	walk(find_mpc(&gm), &s);
+	assert_int_equal(s.pci_intsrc, 0);
+	assert_int_equal(s.pci_bus, 0);
+	assert_int_equal(s.intsrc, 15);
 	gmem_destroy(&gm);
 }
 
@@ -219,6 +291,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_tables),
 	cmocka_unit_test(test_bad_arguments),
 	cmocka_unit_test(test_smallest_guest),
+	cmocka_unit_test(test_pci_slots),
 };
 
 UNIT_SUITE(mptable, tests);

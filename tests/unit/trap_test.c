@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/util.h"
 #include "vmm/trap.h"
 
 struct fake_dev {
@@ -129,10 +130,91 @@ static void test_many_ranges_sorted(void **state)
 	trap_map_destroy(&t);
 }
 
+/*
+ * A device whose write moves its own range and claims a second one, as a
+ * PCI config write at 0xCFC moves a BAR: the callback runs without the
+ * map's lock, so this must neither deadlock nor corrupt the map.
+ */
+struct mover {
+	struct trap_map *t;
+	struct fake_dev *extra;
+	uint64_t base;
+	unsigned int calls;
+	int reg_rc, unreg_rc, extra_rc;
+};
+
+static const struct trap_ops mover_ops;
+
+static void mover_write(void *opaque, uint64_t off, unsigned int size, uint64_t val)
+{
+	struct mover *m = opaque;
+	(void)off;
+	(void)size;
+	m->calls++;
+	m->unreg_rc = trap_unregister(m->t, TRAP_MMIO, m->base);
+	m->base = val;
+	m->reg_rc = trap_register(m->t, TRAP_MMIO, m->base, 0x100, &mover_ops, m);
+	m->extra_rc = trap_register(m->t, TRAP_PIO, 0x500 + m->calls, 1, &fake_ops, m->extra);
+}
+
+static uint64_t mover_read(void *opaque, uint64_t off, unsigned int size)
+{
+	struct mover *m = opaque;
+	uint8_t data[4];
+	(void)size;
+	/* a nested dispatch from inside a callback works too */
+	trap_dispatch(m->t, TRAP_PIO, 0x3f8, data, 1, true);
+	return m->base + off;
+}
+
+static const struct trap_ops mover_ops = { mover_read, mover_write };
+
+static void test_register_from_callback(void **state)
+{
+	struct trap_map t;
+	struct fake_dev other = { 0 }, extra = { 0 };
+	struct mover m = { .t = &t, .extra = &extra, .base = 0xe0000000 };
+	uint8_t data[8];
+	uint64_t v;
+	(void)state;
+
+	assert_int_equal(trap_map_init(&t), 0);
+	assert_int_equal(trap_register(&t, TRAP_MMIO, m.base, 0x100, &mover_ops, &m), 0);
+	assert_int_equal(trap_register(&t, TRAP_PIO, 0x3f8, 1, &fake_ops, &other), 0);
+
+	v = 0xe0001000;
+	memcpy(data, &v, 8);
+	assert_true(trap_dispatch(&t, TRAP_MMIO, 0xe0000010, data, 8, true));
+	assert_int_equal(m.calls, 1);
+	assert_int_equal(m.unreg_rc, 0);
+	assert_int_equal(m.reg_rc, 0);
+	assert_int_equal(m.extra_rc, 0);
+	/* the old place is gone, the new one answers */
+	assert_false(trap_dispatch(&t, TRAP_MMIO, 0xe0000010, data, 4, false));
+	memset(data, 0, sizeof(data));
+	assert_true(trap_dispatch(&t, TRAP_MMIO, 0xe0001004, data, 4, false));
+	assert_int_equal(get_le32(data), 0xe0001004);
+	assert_int_equal(other.writes, 1);
+	assert_true(trap_dispatch(&t, TRAP_PIO, 0x501, data, 1, false));
+	assert_int_equal(extra.reads, 1);
+
+	/* moving onto a claimed range is refused, the device keeps going */
+	v = 0x3f8;
+	assert_int_equal(trap_register(&t, TRAP_MMIO, 0x3f8, 8, &fake_ops, &other), 0);
+	memcpy(data, &v, 8);
+	assert_true(trap_dispatch(&t, TRAP_MMIO, 0xe0001000, data, 8, true));
+	assert_int_equal(m.calls, 2);
+	assert_int_equal(m.unreg_rc, 0);
+	assert_int_equal(m.reg_rc, -EBUSY);
+	assert_false(trap_dispatch(&t, TRAP_MMIO, 0xe0001000, data, 4, false));
+	trap_map_destroy(&t);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_register_overlap),
 	cmocka_unit_test(test_dispatch),
 	cmocka_unit_test(test_many_ranges_sorted),
+	cmocka_unit_test(test_register_from_callback),
 };
 
 UNIT_SUITE(trap, tests);
