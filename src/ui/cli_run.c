@@ -23,7 +23,7 @@
 
 #define RUN_DEFAULT_MEMORY (256 * MiB)
 #define RUN_MIN_MEMORY (2 * MiB)
-#define RUN_DEFAULT_FIRMWARE "/usr/share/seabios/bios-256k.bin"
+#define RUN_DEFAULT_FIRMWARE VMDEF_DEFAULT_FIRMWARE
 
 void cli_run_usage(FILE *out)
 {

@@ -23,6 +23,9 @@
 #define VMDEF_DEFAULT_MEMORY (256ULL << 20) /* as `ttyvm run` */
 #define VMDEF_MAX_CPUS       254            /* xAPIC ids, see machine.c */
 
+/* The BIOS a firmware-boot VM gets when it names none (Debian's seabios). */
+#define VMDEF_DEFAULT_FIRMWARE "/usr/share/seabios/bios-256k.bin"
+
 /* The name rule, worded for messages: "NAME: " VMDEF_NAME_RULE */
 #define VMDEF_NAME_RULE \
 	"use 1-63 letters, digits, '.', '-' or '_', not starting with '.' or '-'"
