@@ -19,6 +19,7 @@
 #include "util/parse.h"
 #include "ui/vmdef.h"
 #include "util/util.h"
+#include "vmm/block/blk.h"
 #include "vmm/vmm.h"
 
 #define RUN_DEFAULT_MEMORY (256 * MiB)
@@ -39,8 +40,9 @@ void cli_run_usage(FILE *out)
 	      "      --no-acpi         no ACPI tables (the MP table remains)\n"
 	      "Firmware boot (when no --kernel is given):\n"
 	      "  -f, --firmware FILE   BIOS image (default " RUN_DEFAULT_FIRMWARE ")\n"
-	      "  -d, --disk FILE[,if=virtio|ahci][,ro]   raw disk image (repeatable;\n"
-	      "                        default if=virtio)\n"
+	      "  -d, --disk FILE[,if=virtio|ahci][,ro][,format=raw|qcow2]\n"
+	      "                        disk image (repeatable; default if=virtio, format\n"
+	      "                        probed: a qcow2 header means qcow2, else raw)\n"
 	      "      --cdrom FILE      ISO image in an AHCI CD-ROM drive\n"
 	      "  -b, --boot cd|disk    what the firmware tries first (default: CD if any)\n"
 	      "Machine:\n"
@@ -138,7 +140,7 @@ static int run_parse_serial(const char *val, struct serial_config *s)
 	return 0;
 }
 
-/* FILE[,if=virtio|ahci][,ro] */
+/* FILE[,if=virtio|ahci][,ro][,format=raw|qcow2] */
 static int run_parse_disk(const char *val, struct vm_config *cfg)
 {
 	struct disk_config *d;
@@ -155,7 +157,7 @@ static int run_parse_disk(const char *val, struct vm_config *cfg)
 		return -1;
 	char *file = strtok_r(copy, ",", &save);
 	if (!file || !*file) {
-		log_error("--disk %s: expected FILE[,if=virtio|ahci][,ro]", val);
+		log_error("--disk %s: expected FILE[,if=virtio|ahci][,ro][,format=raw|qcow2]", val);
 		free(copy);
 		return -1;
 	}
@@ -166,9 +168,16 @@ static int run_parse_disk(const char *val, struct vm_config *cfg)
 			d->iface = DISK_IF_AHCI;
 		} else if (strcmp(opt, "ro") == 0 || strcmp(opt, "readonly") == 0) {
 			d->readonly = true;
+		} else if (strncmp(opt, "format=", 7) == 0) {
+			if (disk_format_parse(opt + 7, &d->format) < 0) {
+				log_error("--disk %s: unknown format '%s' (allowed: raw, qcow2, auto)",
+					  val, opt + 7);
+				free(copy);
+				return -1;
+			}
 		} else {
-			log_error("--disk %s: unknown option '%s' (allowed: if=virtio, if=ahci, ro)",
-				  val, opt);
+			log_error("--disk %s: unknown option '%s' (allowed: if=virtio, if=ahci, ro, "
+				  "format=raw|qcow2)", val, opt);
 			free(copy);
 			return -1;
 		}

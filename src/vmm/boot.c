@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errmsg.h"
 #include "util/util.h"
 #include "vmm/layout.h"
 
@@ -67,19 +68,10 @@ int boot_fail(char *err, size_t errlen, int rc, const char *path,
 	      const char *fmt, ...)
 {
 	va_list ap;
-	int n = 0;
 
-	if (!err || errlen == 0)
-		return rc;
-	if (path)
-		n = snprintf(err, errlen, "%s: ", path);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n < errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	rc = errmsg_vset(err, errlen, rc, path, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 

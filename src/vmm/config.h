@@ -24,10 +24,14 @@ struct serial_config {
 
 enum disk_iface { DISK_IF_VIRTIO, DISK_IF_AHCI };
 
+/* Image format (vmm/block/blk.h): AUTO probes for a qcow2 header. */
+enum disk_format { DISK_FMT_AUTO, DISK_FMT_RAW, DISK_FMT_QCOW2 };
+
 struct disk_config {
 	char *path;
 	enum disk_iface iface;
 	bool readonly;
+	enum disk_format format;
 };
 
 enum boot_order {

@@ -75,11 +75,24 @@ static void test_defaults_and_full(void **state)
 	assert_string_equal(cfg.disks[1].path, path);
 	assert_int_equal(cfg.disks[1].iface, DISK_IF_AHCI);
 	assert_true(cfg.disks[1].readonly);
+	assert_int_equal(cfg.disks[0].format, DISK_FMT_AUTO);
+	assert_int_equal(cfg.disks[1].format, DISK_FMT_AUTO);
 	assert_string_equal(cfg.cdrom, path);
 	assert_int_equal(cfg.boot, BOOT_ORDER_CD);
 	assert_null(cfg.kernel);
 	/* no kernel: firmware boot with the default image, if installed */
 	assert_non_null(cfg.firmware);
+	cli_run_free(&cfg);
+
+	char fmts[2][128];
+	snprintf(fmts[0], sizeof(fmts[0]), "%s,format=qcow2,if=ahci", path);
+	snprintf(fmts[1], sizeof(fmts[1]), "%s,ro,format=raw", path);
+	const char *formats[] = { "--disk", fmts[0], "--disk", fmts[1], NULL };
+	assert_int_equal(parse(&cfg, formats), 0);
+	assert_int_equal(cfg.disks[0].format, DISK_FMT_QCOW2);
+	assert_int_equal(cfg.disks[0].iface, DISK_IF_AHCI);
+	assert_int_equal(cfg.disks[1].format, DISK_FMT_RAW);
+	assert_true(cfg.disks[1].readonly);
 	cli_run_free(&cfg);
 
 	const char *bare[] = { "--kernel", path, "--memory", "64", NULL };
@@ -120,6 +133,8 @@ static void test_rejections(void **state)
 		{ "--disk", "", NULL },
 		{ "--disk", "/nonexistent.img", NULL },
 		{ "--disk", "/nonexistent.img,if=ide", NULL },
+		{ "--disk", "/tmp,format=vmdk", NULL },
+		{ "--disk", "/tmp,format=", NULL },
 		{ "--boot", "floppy", NULL },
 		{ "--kernel", path, "--firmware", path, NULL },
 		{ "--kernel", "/nonexistent", NULL },

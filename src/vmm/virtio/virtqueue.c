@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/iov.h"
 #include "util/util.h"
 
 /* ring layouts, in bytes, for a queue of n entries */
@@ -365,57 +366,17 @@ int virtq_snapshot(struct virtq *vq, struct snap *s)
 size_t virtq_iov_to_buf(const struct iovec *iov, unsigned int n, size_t off,
 			void *buf, size_t len)
 {
-	uint8_t *out = buf;
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		size_t k = MIN(iov[i].iov_len - off, len - done);
-		memcpy(out + done, (const uint8_t *)iov[i].iov_base + off, k);
-		done += k;
-		off = 0;
-	}
-	return done;
+	return iov_to_buf(iov, n, off, buf, len);
 }
 
 size_t virtq_iov_from_buf(const struct iovec *iov, unsigned int n, size_t off,
 			  const void *buf, size_t len)
 {
-	const uint8_t *in = buf;
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		size_t k = MIN(iov[i].iov_len - off, len - done);
-		memcpy((uint8_t *)iov[i].iov_base + off, in + done, k);
-		done += k;
-		off = 0;
-	}
-	return done;
+	return iov_from_buf(iov, n, off, buf, len);
 }
 
 int virtq_iov_slice(const struct iovec *iov, unsigned int n, size_t off, size_t len,
 		    struct iovec *dst, unsigned int max)
 {
-	unsigned int cnt = 0;
-
-	for (unsigned int i = 0; i < n && len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		if (cnt == max)
-			return -E2BIG;
-		size_t k = MIN(iov[i].iov_len - off, len);
-		dst[cnt++] = (struct iovec){ (uint8_t *)iov[i].iov_base + off, k };
-		len -= k;
-		off = 0;
-	}
-	return len ? -EINVAL : (int)cnt;
+	return iov_slice(iov, n, off, len, dst, max);
 }
