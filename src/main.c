@@ -1,14 +1,16 @@
 /*
  * main.c - the ttyvm command: one table of verbs, dispatch and help.
  *
- * `ttyvm` alone will open the manager (TUI); until it exists it prints the
- * verbs.  Every verb takes --help.
+ * `ttyvm` alone opens the manager (TUI, ui/tui_main.c) when it runs on a
+ * terminal; without one it says to use the verbs.  Every verb takes --help.
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "ui/cli.h"
+#include "ui/tui.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -69,8 +71,11 @@ int main(int argc, char **argv)
 {
 	log_init("ttyvm");
 	if (argc < 2) {
-		usage(stdout);
-		return 0;
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return tui_run();
+		log_error("the VM manager needs a terminal; without one, use the verbs "
+			  "(ttyvm --help lists them)");
+		return 1;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

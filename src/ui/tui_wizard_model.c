@@ -1,0 +1,602 @@
+/*
+ * tui_wizard_model.c - the creation wizard without the screen: answers,
+ * field checks, step order, and the VM definition they make.
+ *
+ * The checks are the ones the definition itself applies (vmdef_name_valid,
+ * the size and vCPU ranges of vmdef.h) narrowed by the host (vmstore_host:
+ * no more vCPUs than the host has, no more memory than its RAM), plus
+ * "this file exists and can be read" for every path, so a wrong answer
+ * shows while it is typed rather than when the VM starts.
+ *
+ * Some parts of a definition arrive with other work: disks and a CD-ROM
+ * ([diskN], [cdrom]), the network ([netN]) and the display ([display]).
+ * Whether this ttyvm has them is asked of the schema (vmdef_key_info), so
+ * the wizard offers a choice only once it can be saved; network and
+ * display choices are shown and asked for, and the summary says plainly
+ * that they are not written until the definitions have keys for them.
+ * Creating the VM (vmstore_create, img_create) is tui_wizard.c's.
+ */
+#include "ui/tui_wizard.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "ui/tui.h"
+#include "ui/vmdef.h"
+#include "util/parse.h"
+#include "util/util.h"
+
+#define TUI_WIZ_DEFAULT_DISK "20"                 /* GiB */
+#define TUI_WIZ_MAX_DISK     (64ULL << 40)        /* qcow2 v3 with 64 KiB clusters */
+
+static void tui_wiz_answers_from_base(struct tui_wiz *w)
+{
+	char mem[32];
+
+	tui_fmt_memory(w->base.memory, mem, sizeof(mem));
+	/* tui_fmt_memory may give "1.5G": write exact MiB then */
+	if (strchr(mem, '.'))
+		snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(w->base.memory / MiB));
+	snprintf(w->memory, sizeof(w->memory), "%s", mem);
+	snprintf(w->cpus, sizeof(w->cpus), "%u", w->base.cpus);
+	snprintf(w->append, sizeof(w->append), "%s", w->base.append ? w->base.append : "");
+	if (w->base.append || w->base.initrd || w->base.kernel)
+		w->boot = TUI_BOOT_KERNEL;
+	else if (w->base.cdrom)
+		w->boot = TUI_BOOT_ISO;
+	else if (w->base.ndisks)
+		w->boot = TUI_BOOT_DISK;
+}
+
+void tui_wiz_init(struct tui_wiz *w, const struct vmstore_host *host)
+{
+	memset(w, 0, sizeof(*w));
+	w->host = *host;
+	vmdef_defaults(&w->base);
+	vmstore_fit_host(&w->base, host);
+	w->boot = TUI_BOOT_KERNEL;
+	tui_wiz_answers_from_base(w);
+	snprintf(w->append, sizeof(w->append), "console=ttyS0");
+	w->disk = TUI_DISK_NONE;
+	w->disk_format = DISK_FMT_QCOW2;
+	snprintf(w->disk_size, sizeof(w->disk_size), TUI_WIZ_DEFAULT_DISK);
+	w->net = TUI_NET_NAT;
+	w->display = TUI_DISPLAY_NONE;
+	w->start = true;
+}
+
+void tui_wiz_free(struct tui_wiz *w)
+{
+	vmdef_free(&w->base);
+}
+
+int tui_wiz_set_preset(struct tui_wiz *w, const char *preset, char *err, size_t errlen)
+{
+	struct vm_config cfg;
+	int r;
+
+	if (!preset[0]) {
+		vmdef_free(&w->base);
+		vmdef_defaults(&w->base);
+		vmstore_fit_host(&w->base, &w->host);
+		w->preset[0] = '\0';
+		tui_wiz_answers_from_base(w);
+		return 0;
+	}
+	r = vmstore_preset_load(preset, &cfg, err, errlen);
+	if (r)
+		return r;
+	vmstore_fit_host(&cfg, &w->host);
+	vmdef_free(&w->base);
+	w->base = cfg;
+	snprintf(w->preset, sizeof(w->preset), "%s", preset);
+	tui_wiz_answers_from_base(w);
+	return 0;
+}
+
+/* --- what this ttyvm's definitions can hold ---------------------------------------- */
+
+bool tui_wiz_have_section(const char *section)
+{
+	const char *s, *k, *h;
+	size_t n = strlen(section);
+
+	for (unsigned int i = 0; vmdef_key_info(i, &s, &k, &h); i++) {
+		if (strcmp(s, section) == 0)
+			return true;
+		/* an indexed section: disk0, net0, ... */
+		if (strncmp(s, section, n) == 0 && isdigit((unsigned char)s[n]))
+			return true;
+	}
+	return false;
+}
+
+static bool tui_wiz_needs(const char *section, const char *shown, char *why, size_t len)
+{
+	if (tui_wiz_have_section(section))
+		return true;
+	snprintf(why, len, "needs %s keys (not in this ttyvm yet)", shown);
+	return false;
+}
+
+bool tui_wiz_boot_supported(enum tui_wiz_boot b, char *why, size_t len)
+{
+	switch (b) {
+	case TUI_BOOT_KERNEL: return true;
+	case TUI_BOOT_ISO: return tui_wiz_needs("cdrom", "[cdrom]", why, len);
+	case TUI_BOOT_DISK: return tui_wiz_needs("disk", "[disk0]", why, len);
+	case TUI_BOOT_COUNT: break;
+	}
+	snprintf(why, len, "unknown");
+	return false;
+}
+
+bool tui_wiz_disk_supported(enum tui_wiz_disk d, char *why, size_t len)
+{
+	return d == TUI_DISK_NONE || tui_wiz_needs("disk", "[disk0]", why, len);
+}
+
+bool tui_wiz_net_saved(enum tui_wiz_net n, char *why, size_t len)
+{
+	(void)n;
+	/* struct vm_config has no network fields in this tree yet: even with
+	 * the keys, nothing here could fill them */
+	snprintf(why, len, "not saved: no [net0] keys in this ttyvm yet");
+	return false;
+}
+
+bool tui_wiz_display_saved(enum tui_wiz_display d, char *why, size_t len)
+{
+	if (d == TUI_DISPLAY_NONE)
+		return true;
+	snprintf(why, len, "not saved: no [display] keys in this ttyvm yet");
+	return false;
+}
+
+/* --- checks ------------------------------------------------------------------------ */
+
+static int tui_fail(char *why, size_t len, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int tui_fail(char *why, size_t len, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int tui_wiz_check_name(void *ctx, const char *text, char *why, size_t len)
+{
+	(void)ctx;
+	if (!text[0])
+		return tui_fail(why, len, -EINVAL, "type a name for the VM");
+	if (!vmdef_name_valid(text))
+		return tui_fail(why, len, -EINVAL, "%s", VMDEF_NAME_RULE);
+	if (vmstore_exists(text))
+		return tui_fail(why, len, -EEXIST, "a VM called %s exists already", text);
+	snprintf(why, len, "ok");
+	return 0;
+}
+
+int tui_wiz_check_file(void *ctx, const char *text, char *why, size_t len)
+{
+	struct stat st;
+
+	(void)ctx;
+	if (!text[0])
+		return tui_fail(why, len, -EINVAL, "type the path of a file");
+	if (stat(text, &st) < 0)
+		return tui_fail(why, len, -errno, "%s", errno == ENOENT ? "no such file" :
+			        strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return tui_fail(why, len, -EISDIR, "a directory, not a file");
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return tui_fail(why, len, -EINVAL, "not a regular file");
+	if (access(text, R_OK) < 0)
+		return tui_fail(why, len, -errno, "cannot be read: %s", strerror(errno));
+	if (text[0] != '/')
+		snprintf(why, len, "ok (relative to %s)", "the directory ttyvm was started in");
+	else
+		snprintf(why, len, "ok");
+	return 0;
+}
+
+int tui_wiz_check_optional_file(void *ctx, const char *text, char *why, size_t len)
+{
+	if (!text[0]) {
+		snprintf(why, len, "none");
+		return 0;
+	}
+	return tui_wiz_check_file(ctx, text, why, len);
+}
+
+int tui_wiz_check_append(void *ctx, const char *text, char *why, size_t len)
+{
+	(void)ctx;
+	for (const char *p = text; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return tui_fail(why, len, -EINVAL, "no control characters");
+	if (strlen(text) > 2048)
+		return tui_fail(why, len, -E2BIG, "at most 2048 characters");
+	why[0] = '\0';
+	return 0;
+}
+
+int tui_wiz_check_memory(void *ctx, const char *text, char *why, size_t len)
+{
+	const struct tui_wiz *w = ctx;
+	uint64_t v, max = w->host.max_memory ? w->host.max_memory : VMDEF_MAX_MEMORY;
+	char maxs[32];
+
+	if (max > VMDEF_MAX_MEMORY)
+		max = VMDEF_MAX_MEMORY;
+	tui_fmt_memory(max, maxs, sizeof(maxs));
+	if (parse_size(text, MiB, &v))
+		return tui_fail(why, len, -EINVAL, "a size such as 512M or 2G (at most %s)", maxs);
+	if (v < VMDEF_MIN_MEMORY)
+		return tui_fail(why, len, -ERANGE, "at least 2M");
+	if (v > max)
+		return tui_fail(why, len, -ERANGE, "at most %s (the host's RAM)", maxs);
+	if (v % VMDEF_MEMORY_ALIGN)
+		return tui_fail(why, len, -EINVAL, "whole 4K pages");
+	snprintf(why, len, "ok: %llu MiB of the host's %s", (unsigned long long)(v / MiB), maxs);
+	return 0;
+}
+
+int tui_wiz_check_cpus(void *ctx, const char *text, char *why, size_t len)
+{
+	const struct tui_wiz *w = ctx;
+	unsigned int max = w->host.max_cpus ? w->host.max_cpus : 1;
+	uint64_t v;
+
+	if (parse_uint(text, 1, max, &v))
+		return tui_fail(why, len, -ERANGE, "a number from 1 to %u (the host's CPUs)", max);
+	snprintf(why, len, "ok");
+	return 0;
+}
+
+int tui_wiz_check_disk_size(void *ctx, const char *text, char *why, size_t len)
+{
+	uint64_t v;
+
+	(void)ctx;
+	if (parse_size(text, GiB, &v))
+		return tui_fail(why, len, -EINVAL, "a size such as 20 (GiB) or 512M");
+	if (v < MiB)
+		return tui_fail(why, len, -ERANGE, "at least 1M");
+	if (v > TUI_WIZ_MAX_DISK)
+		return tui_fail(why, len, -ERANGE, "at most 64T");
+	snprintf(why, len, "ok: %llu MiB, allocated as the guest writes",
+		 (unsigned long long)(v / MiB));
+	return 0;
+}
+
+/* A port number 1-65535 from p, ending at one of stop (or NUL); *end after it. */
+static bool tui_port(const char *p, const char *stop, const char **end)
+{
+	unsigned long v = 0;
+	const char *s = p;
+
+	while (*s >= '0' && *s <= '9' && s - p < 6)
+		v = v * 10 + (unsigned long)(*s++ - '0');
+	*end = s;
+	return s > p && v >= 1 && v <= 65535 && (!*s || strchr(stop, *s));
+}
+
+/* One forward: [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, the
+ * form of QEMU's hostfwd, with the addresses left out. */
+static bool tui_forward_ok(const char *f, size_t n)
+{
+	char buf[64];
+	const char *p, *e;
+
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, f, n);
+	buf[n] = '\0';
+	p = buf;
+	if (strncmp(p, "tcp:", 4) == 0 || strncmp(p, "udp:", 4) == 0)
+		p += 4;
+	if (*p == ':')
+		p++;
+	if (!tui_port(p, "-", &e) || *e != '-')
+		return false;
+	p = e + 1;
+	if (*p == ':')
+		p++;
+	return tui_port(p, "", &e) && !*e;
+}
+
+int tui_wiz_check_forwards(void *ctx, const char *text, char *why, size_t len)
+{
+	(void)ctx;
+	if (!text[0]) {
+		snprintf(why, len, "none (the guest reaches out; nothing reaches in)");
+		return 0;
+	}
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, ", ");
+		if (!tui_forward_ok(p, n))
+			return tui_fail(why, len, -EINVAL, "'%.*s': use tcp:HOSTPORT-:GUESTPORT, e.g. "
+					"tcp:2222-:22", (int)MIN(n, 40), p);
+		p += n;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	snprintf(why, len, "ok");
+	return 0;
+}
+
+int tui_wiz_check_tap(void *ctx, const char *text, char *why, size_t len)
+{
+	(void)ctx;
+	if (!text[0] || strlen(text) > 15)
+		return tui_fail(why, len, -EINVAL, "a device name of 1-15 characters, e.g. tap0");
+	for (const char *p = text; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			return tui_fail(why, len, -EINVAL, "letters, digits, '_', '.' or '-'");
+	snprintf(why, len, "ok (the device must exist and be yours: ip tuntap add)");
+	return 0;
+}
+
+/* --- steps ------------------------------------------------------------------------------ */
+
+static bool tui_wiz_shown(const struct tui_wiz *w, enum tui_wiz_step s)
+{
+	switch (s) {
+	case TUI_WIZ_DISK:
+		return w->boot != TUI_BOOT_DISK; /* that disk is the disk */
+	case TUI_WIZ_DISK_DETAIL:
+		return w->boot != TUI_BOOT_DISK && w->disk != TUI_DISK_NONE;
+	case TUI_WIZ_NET_DETAIL:
+		return w->net != TUI_NET_NONE;
+	default:
+		return true;
+	}
+}
+
+enum tui_wiz_step tui_wiz_next(const struct tui_wiz *w, enum tui_wiz_step s)
+{
+	if (s >= TUI_WIZ_DONE)
+		return TUI_WIZ_DONE;
+	do
+		s++;
+	while (s < TUI_WIZ_DONE && !tui_wiz_shown(w, s));
+	return s;
+}
+
+enum tui_wiz_step tui_wiz_prev(const struct tui_wiz *w, enum tui_wiz_step s)
+{
+	if (s > TUI_WIZ_DONE)
+		s = TUI_WIZ_DONE;
+	while (s > TUI_WIZ_NAME) {
+		s--;
+		if (tui_wiz_shown(w, s))
+			return s;
+	}
+	return TUI_WIZ_NAME;
+}
+
+void tui_wiz_position(const struct tui_wiz *w, enum tui_wiz_step s, unsigned int *pos,
+		      unsigned int *count)
+{
+	*pos = 0;
+	*count = 0;
+	for (enum tui_wiz_step i = TUI_WIZ_NAME; i < TUI_WIZ_DONE; i = tui_wiz_next(w, i)) {
+		(*count)++;
+		if (i <= s)
+			*pos = *count;
+	}
+}
+
+/* --- the definition ---------------------------------------------------------------------- */
+
+static int tui_wiz_dup(char **field, const char *text)
+{
+	free(*field);
+	*field = NULL;
+	if (!text || !text[0])
+		return 0;
+	*field = strdup(text);
+	return *field ? 0 : -ENOMEM;
+}
+
+static int tui_wiz_recheck(const struct tui_wiz *w, tui_check_fn check, const char *text,
+			   const char *what, char *err, size_t errlen)
+{
+	char why[256];
+	int r = check((void *)w, text, why, sizeof(why));
+
+	if (r)
+		snprintf(err, errlen, "%s '%s': %s", what, text, why);
+	return r;
+}
+
+int tui_wiz_build(const struct tui_wiz *w, struct vm_config *cfg, uint64_t *new_disk_size,
+		  char *err, size_t errlen)
+{
+	char why[160];
+	uint64_t v;
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	*new_disk_size = 0;
+	if ((r = tui_wiz_recheck(w, tui_wiz_check_name, w->name, "name", err, errlen)) ||
+	    (r = tui_wiz_recheck(w, tui_wiz_check_memory, w->memory, "memory", err, errlen)) ||
+	    (r = tui_wiz_recheck(w, tui_wiz_check_cpus, w->cpus, "vCPUs", err, errlen)))
+		return r;
+	if (!tui_wiz_boot_supported(w->boot, why, sizeof(why))) {
+		snprintf(err, errlen, "that kind of boot %s", why);
+		return -ENOTSUP;
+	}
+	/* the base anew (not a copy of w->base: every string owned once) */
+	if (w->preset[0]) {
+		r = vmstore_preset_load(w->preset, cfg, err, errlen);
+		if (r)
+			return r;
+	} else {
+		vmdef_defaults(cfg);
+	}
+	/* what to boot and the disks come from the answers alone */
+	tui_wiz_dup(&cfg->kernel, NULL);
+	tui_wiz_dup(&cfg->initrd, NULL);
+	tui_wiz_dup(&cfg->cdrom, NULL);
+	for (unsigned int i = 0; i < VM_MAX_DISKS; i++)
+		tui_wiz_dup(&cfg->disks[i].path, NULL);
+	memset(cfg->disks, 0, sizeof(cfg->disks));
+	cfg->ndisks = 0;
+	snprintf(cfg->name, sizeof(cfg->name), "%s", w->name);
+	parse_size(w->memory, MiB, &v);
+	cfg->memory = v;
+	parse_uint(w->cpus, 1, VMDEF_MAX_CPUS, &v);
+	cfg->cpus = (unsigned int)v;
+
+	r = 0;
+	switch (w->boot) {
+	case TUI_BOOT_KERNEL:
+		if ((r = tui_wiz_recheck(w, tui_wiz_check_file, w->kernel, "kernel", err, errlen)) ||
+		    (r = tui_wiz_recheck(w, tui_wiz_check_optional_file, w->initrd, "initrd", err,
+					 errlen)) ||
+		    (r = tui_wiz_recheck(w, tui_wiz_check_append, w->append, "command line", err,
+					 errlen)))
+			break;
+		r = tui_wiz_dup(&cfg->kernel, w->kernel) | tui_wiz_dup(&cfg->initrd, w->initrd) |
+		    tui_wiz_dup(&cfg->append, w->append);
+		break;
+	case TUI_BOOT_ISO:
+		free(cfg->append);
+		cfg->append = NULL;
+		if (!(r = tui_wiz_recheck(w, tui_wiz_check_file, w->iso, "ISO image", err, errlen)))
+			r = tui_wiz_dup(&cfg->cdrom, w->iso);
+		break;
+	case TUI_BOOT_DISK:
+		free(cfg->append);
+		cfg->append = NULL;
+		if (!(r = tui_wiz_recheck(w, tui_wiz_check_file, w->boot_disk, "disk image", err,
+					  errlen))) {
+			r = tui_wiz_dup(&cfg->disks[0].path, w->boot_disk);
+			cfg->disks[0].format = DISK_FMT_AUTO;
+			cfg->ndisks = 1;
+		}
+		break;
+	case TUI_BOOT_COUNT:
+		r = -EINVAL;
+		break;
+	}
+	if (r == 0 && w->boot != TUI_BOOT_DISK && w->disk != TUI_DISK_NONE) {
+		if (!tui_wiz_disk_supported(w->disk, why, sizeof(why))) {
+			snprintf(err, errlen, "a disk %s", why);
+			r = -ENOTSUP;
+		} else if (w->disk == TUI_DISK_EXISTING) {
+			if (!(r = tui_wiz_recheck(w, tui_wiz_check_file, w->disk_path, "disk image",
+						  err, errlen))) {
+				r = tui_wiz_dup(&cfg->disks[0].path, w->disk_path);
+				cfg->disks[0].format = DISK_FMT_AUTO;
+				cfg->ndisks = 1;
+			}
+		} else {
+			struct vmstore_files f;
+			char path[VMSTORE_PATH_MAX + 32];
+			if (!(r = tui_wiz_recheck(w, tui_wiz_check_disk_size, w->disk_size,
+						  "disk size", err, errlen)) &&
+			    !(r = vmstore_files(w->name, &f))) {
+				snprintf(path, sizeof(path), "%s/disk0.%s", f.data,
+					 w->disk_format == DISK_FMT_RAW ? "img" : "qcow2");
+				r = tui_wiz_dup(&cfg->disks[0].path, path);
+				cfg->disks[0].format = w->disk_format == DISK_FMT_RAW ?
+						       DISK_FMT_RAW : DISK_FMT_QCOW2;
+				cfg->ndisks = 1;
+				parse_size(w->disk_size, GiB, new_disk_size);
+			} else if (r && !err[0]) {
+				snprintf(err, errlen, "%s: finding its files: %s", w->name,
+					 strerror(-r));
+			}
+		}
+	}
+	if (r) {
+		if (r == -ENOMEM || !err[0])
+			snprintf(err, errlen, "out of memory");
+		vmdef_free(cfg);
+		*new_disk_size = 0;
+		return r;
+	}
+	return 0;
+}
+
+/* --- the summary ------------------------------------------------------------------------- */
+
+static const char *const tui_net_names[TUI_NET_COUNT] = {
+	[TUI_NET_NAT] = "NAT (user-mode, no root needed)",
+	[TUI_NET_TAP] = "tap device",
+	[TUI_NET_NONE] = "none",
+};
+
+static const char *const tui_display_names[TUI_DISPLAY_COUNT] = {
+	[TUI_DISPLAY_NONE] = "none (serial console only)",
+	[TUI_DISPLAY_SDL] = "SDL window",
+	[TUI_DISPLAY_VNC] = "VNC server",
+};
+
+void tui_wiz_summary(const struct tui_wiz *w, char *buf, size_t len)
+{
+	size_t n = 0;
+	char why[160];
+
+#define ADD(...) \
+	do { \
+		if (n < len) \
+			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__); \
+	} while (0)
+
+	ADD("Name:      %s\n", w->name);
+	if (w->preset[0])
+		ADD("Preset:    %s\n", w->preset);
+	switch (w->boot) {
+	case TUI_BOOT_KERNEL:
+		ADD("Boot:      Linux kernel %s\n", w->kernel);
+		ADD("           initrd %s\n", w->initrd[0] ? w->initrd : "(none)");
+		ADD("           command line \"%s\"\n", w->append);
+		break;
+	case TUI_BOOT_ISO:
+		ADD("Boot:      firmware, from the CD-ROM %s\n", w->iso);
+		break;
+	case TUI_BOOT_DISK:
+		ADD("Boot:      firmware, from the disk %s\n", w->boot_disk);
+		break;
+	case TUI_BOOT_COUNT:
+		break;
+	}
+	ADD("Memory:    %s\nvCPUs:     %s\n", w->memory, w->cpus);
+	if (w->boot != TUI_BOOT_DISK) {
+		if (w->disk == TUI_DISK_NEW)
+			ADD("Disk:      new %s image of %s%s, in the VM's data directory\n",
+			    w->disk_format == DISK_FMT_RAW ? "raw" : "qcow2", w->disk_size,
+			    strpbrk(w->disk_size, "KMGTkmgt") ? "" : " GiB");
+		else if (w->disk == TUI_DISK_EXISTING)
+			ADD("Disk:      %s\n", w->disk_path);
+		else
+			ADD("Disk:      none\n");
+	}
+	ADD("Network:   %s", tui_net_names[w->net]);
+	if (w->net == TUI_NET_NAT && w->forwards[0])
+		ADD(", forwards %s", w->forwards);
+	if (w->net == TUI_NET_TAP)
+		ADD(" %s", w->tap);
+	ADD("\n");
+	if (!tui_wiz_net_saved(w->net, why, sizeof(why)))
+		ADD("           (%s)\n", why);
+	ADD("Display:   %s\n", tui_display_names[w->display]);
+	if (!tui_wiz_display_saved(w->display, why, sizeof(why)))
+		ADD("           (%s)\n", why);
+	ADD("Serial:    COM1 to the VM's log; c shows it in the console view\n");
+#undef ADD
+}
