@@ -440,8 +440,8 @@ void tui_help(struct tui *ui)
 	size_t n = 0;
 
 	n += (size_t)snprintf(text + n, sizeof(text) - n,
-		"ttyvm manages your virtual machines. Every VM runs as a process of its own:\n"
-		"quitting this screen never stops one.\n\nKeys on the VM list:\n\n");
+		"Every VM runs as a process of its own: quitting ttyvm never stops one.\n"
+		"\nKeys on the VM list:\n\n");
 	for (int a = TUI_ACT_NONE + 1; a < TUI_ACT_COUNT && n < sizeof(text); a++) {
 		const struct tui_action_info *i = tui_action_info((enum tui_action)a);
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "  %-8s %s\n", i->keys, i->help);
