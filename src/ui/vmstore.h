@@ -204,15 +204,33 @@ void vmstore_host(struct vmstore_host *h);
  */
 void vmstore_fit_host(struct vm_config *cfg, const struct vmstore_host *h);
 
-/* --- delete, clone, rename ------------------------------------------------------------- */
+/* --- disks ---------------------------------------------------------------------------------- */
 
 /*
- * Progress of a long copy: done of total bytes of file (the file being
- * copied now, by its path).  Called from the calling thread, at least
- * once per file with done == total.
+ * Progress of a long copy or creation: done of total bytes of file (the
+ * file being written now, by its path).  Called from the calling thread,
+ * at least once per file with done == total.
  */
 typedef void (*vmstore_progress_fn)(void *ctx, const char *file, uint64_t done,
 				    uint64_t total);
+
+#define VMSTORE_DEFAULT_DISK_SIZE (20ULL << 30) /* a new disk, unless told otherwise */
+
+/*
+ * Creates a new empty disk image for VM name in its data directory
+ * (created when missing): DATA/NAME/diskI.img for raw, diskI.qcow2 for
+ * qcow2, I the first number free.  size is in bytes (rounded up to 512
+ * bytes); fmt DISK_FMT_RAW (a sparse file: no space is used until the
+ * guest writes) or DISK_FMT_QCOW2; DISK_FMT_AUTO means raw.  progress
+ * (may be NULL) follows the writing.  0 with *path a new string (the
+ * caller frees it; put it in a disk_config) or -errno with err; an
+ * existing file is never touched.  Does not change the definition.
+ */
+int vmstore_disk_create(const char *name, uint64_t size, enum disk_format fmt,
+			vmstore_progress_fn progress, void *ctx, char **path, char *err,
+			size_t errlen);
+
+/* --- delete, clone, rename ------------------------------------------------------------- */
 
 #define VMSTORE_DELETE_DATA 0x1u /* also remove DATA/NAME: its disks and all */
 
