@@ -140,8 +140,8 @@ static int run_parse_serial(const char *val, struct serial_config *s)
 	return 0;
 }
 
-/* FILE[,if=virtio|ahci][,ro][,format=raw|qcow2] */
-static int run_parse_disk(const char *val, struct vm_config *cfg)
+/* FILE[,if=virtio|ahci][,ro][,format=raw|qcow2] (also ttyvm create's --disk) */
+int cli_run_parse_disk(const char *val, struct vm_config *cfg)
 {
 	struct disk_config *d;
 	char *copy, *opt, *save = NULL;
@@ -283,7 +283,7 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 				return 1;
 			break;
 		case 'd':
-			if (run_parse_disk(optarg, cfg))
+			if (cli_run_parse_disk(optarg, cfg))
 				return 1;
 			break;
 		case OPT_CDROM:
