@@ -104,10 +104,12 @@ static int edit_run_editor(const char *path)
 		return 1;
 	}
 	if (pid == 0) {
-		/* through the shell, so EDITOR may carry options ("emacs -nw") */
-		setenv("TTYVM_EDIT_EDITOR", editor, 1);
-		execl("/bin/sh", "sh", "-c", "exec $TTYVM_EDIT_EDITOR \"$1\"", "sh", path,
-		      (char *)NULL);
+		/* as git does: EDITOR is shell text ("emacs -nw", quotes and
+		 * all), the file its last argument */
+		char *script = NULL;
+		if (asprintf(&script, "%s \"$1\"", editor) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", script, "sh", path, (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) < 0)

@@ -280,6 +280,8 @@ struct vmstore_started {
 	bool stale_socket;              /* its socket was removed as stale */
 	off_t log_offset;               /* where this start's lines begin in ... */
 	char log[VMSTORE_PATH_MAX];     /* ... the VM's log file */
+	bool ended;                     /* it ran, and powered off before the
+					 * socket could be asked (exit status 0) */
 };
 
 /*
@@ -295,10 +297,13 @@ struct vmstore_started {
  * thread of the caller holds a lock the VM process would need (stdio's
  * locks, for instance): only the calling thread is copied by fork().
  *
- * Returns 0 with *out filled (out may be NULL), or:
+ * Returns 0 with *out filled (out may be NULL) - also when the guest
+ * powered off so fast that the VM process ended (exit status 0) before it
+ * answered: then out->ended is set - or:
  *   -ENOENT     no definition          -EINVAL  the definition is wrong
  *   -EALREADY   it runs already (err says its pid)
- *   -ECHILD     the VM process ended before it was ready: err says so,
+ *   -ECHILD     the VM process ended before it was ready, other than by
+ *               a power-off (error, guest crash, stopped): err says so,
  *               and out->log from out->log_offset says why
  *               (vmstore_log_tail())
  *   -ETIMEDOUT  it did not answer in time (it may still be starting)
