@@ -262,7 +262,40 @@ static void test_console_expect(void **state)
 	assert_int_equal(cli_console_escape_at("", 0), 0);
 }
 
+/* man/ttyvm.1 documents every verb here, with the sections a manual needs. */
+static void test_man_page(void **state)
+{
+	static const char *const verbs[] = { "create", "list", "info", "start", "stop",
+					     "edit", "clone", "rename", "delete", "console",
+					     "expect" };
+	static const char *const sections[] = { "\n.SH EXAMPLES\n", "\n.SH FILES\n",
+						"\n.SH EXIT STATUS\n", "\n.SH ENVIRONMENT\n" };
+	const char *src = getenv("TTYVM_SRCDIR");
+	char path[512], want[64];
+	FILE *f;
+	char *text = calloc(1, 1 << 20);
+	(void)state;
+
+	assert_non_null(text);
+	snprintf(path, sizeof(path), "%s/man/ttyvm.1", src && *src ? src : ".");
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("%s: cannot read it (set TTYVM_SRCDIR)", path);
+	assert_true(fread(text, 1, (1 << 20) - 1, f) > 0);
+	fclose(f);
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		snprintf(want, sizeof(want), "\n.SS ttyvm %s", verbs[i]);
+		if (!strstr(text, want))
+			fail_msg("%s does not document ttyvm %s (\"%s\")", path, verbs[i], want + 1);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		if (!strstr(text, sections[i]))
+			fail_msg("%s has no%s", path, sections[i]);
+	free(text);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_man_page),
 	cmocka_unit_test(test_create),
 	cmocka_unit_test(test_list_info),
 	cmocka_unit_test(test_manage),
