@@ -92,7 +92,7 @@ const struct vmdef_key vmdef_keys[K_COUNT] = {
 		.help = "ACPI tables: true or false (the MP table is always there)" },
 	[K_VM_FIRMWARE] = { S_VM, "firmware", VT_PATH, F(firmware), .flags = KF_INPUT,
 		.help = "BIOS image for firmware boot (default: " VMDEF_DEFAULT_FIRMWARE
-			" when nothing is booted directly)" },
+			" when nothing is booted directly; with kernel, it boots the kernel)" },
 	[K_VM_BOOT] = { S_VM, "boot", VT_ENUM, F(boot), .choices = vmdef_boot_orders,
 		.def = "auto",
 		.help = "what the firmware boots first: auto (the CD-ROM if there is one, "
