@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "ui/cli.h"
+#include "ui/cli_manager.h"
 #include "ui/tui.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -31,6 +32,16 @@ static const struct cli_verb verbs[] = {
 	{ "reset", cli_reset, "reset a VM (the reset button)", cli_reset_usage },
 	{ "powerdown", cli_powerdown, "press a VM's ACPI power button", cli_powerdown_usage },
 	{ "stop", cli_stop, "shut a VM down (--force: pull the plug)", cli_stop_usage },
+	/* the VM manager, for scripts (cli_manager.h) */
+	{ "create", cli_create, "define a new VM (and make its disks)", cli_create_usage },
+	{ "list", cli_list, "list the VMs and their state", cli_list_usage },
+	{ "info", cli_info, "show a VM's definition and state", cli_info_usage },
+	{ "edit", cli_edit, "edit a VM's definition in $EDITOR", cli_edit_usage },
+	{ "clone", cli_clone, "copy a VM, disks and all", cli_clone_usage },
+	{ "rename", cli_rename, "rename a VM", cli_rename_usage },
+	{ "delete", cli_delete, "delete a VM (its disks only with --disks)", cli_delete_usage },
+	{ "console", cli_console, "attach to a VM's serial console", cli_console_usage },
+	{ "expect", cli_expect, "wait for text on a VM's console or screen", cli_expect_usage },
 	{ "help", cli_help, "show help for a verb", cli_help_usage },
 };
 

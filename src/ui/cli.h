@@ -29,6 +29,9 @@ void cli_run_usage(FILE *out);
 void cli_run_defaults(struct vm_config *cfg);
 int cli_run_parse(int argc, char **argv, struct vm_config *cfg);
 void cli_run_free(struct vm_config *cfg);
+/* One --disk FILE[,if=virtio|ahci][,ro][,format=...] appended to cfg's
+ * disks; 0, or -1 after a message. */
+int cli_run_parse_disk(const char *val, struct vm_config *cfg);
 
 /* Verbs on a running VM, through its control socket (cli_ctl.c). */
 int cli_status(int argc, char **argv);

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ui/cli_util.h"
 #include "ui/ctl_client.h"
 #include "ui/paths.h"
 #include "ui/pidfile.h"
@@ -172,33 +173,6 @@ static int ctl_parse(enum ctl_verb_id id, int argc, char **argv, struct ctl_opts
 	return 0;
 }
 
-/* The socket of vm (a name or a path); 0 or 1 after an error message. */
-static int ctl_target(const char *verb, const char *vm, char *sock, size_t len,
-		      bool *named)
-{
-	int r;
-
-	*named = strchr(vm, '/') == NULL;
-	if (!*named) {
-		if (snprintf(sock, len, "%s", vm) >= (int)len) {
-			log_error("%s: %s: path too long", verb, vm);
-			return 1;
-		}
-		return 0;
-	}
-	if (!vmdef_name_valid(vm)) {
-		log_error("%s: '%s' is neither a VM name (" VMDEF_NAME_RULE ") nor a "
-			  "socket path (one with a '/')", verb, vm);
-		return 1;
-	}
-	r = paths_runtime_file(vm, ".sock", sock, len);
-	if (r) {
-		log_error("%s: %s: the runtime directory: %s", verb, vm, strerror(-r));
-		return 1;
-	}
-	return 0;
-}
-
 static int64_t ctl_now_ms(void)
 {
 	struct timespec ts;
@@ -214,20 +188,6 @@ static int ctl_left_ms(int64_t deadline)
 }
 
 /* --- printing ----------------------------------------------------------------- */
-
-static void ctl_json_string(const char *s)
-{
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
 
 static bool ctl_json_number(const char *s)
 {
@@ -245,12 +205,12 @@ static void ctl_json_object(const struct ctl_kv *kv, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			putchar(',');
-		ctl_json_string(kv[i].key);
+		json_string(stdout, kv[i].key);
 		putchar(':');
 		if (ctl_json_number(kv[i].value))
 			fputs(kv[i].value, stdout);
 		else
-			ctl_json_string(kv[i].value);
+			json_string(stdout, kv[i].value);
 	}
 	puts("}");
 }
@@ -264,36 +224,17 @@ static void ctl_json_reply(const struct ctl_reply *r)
 	ctl_json_object(kv, r->nfields);
 }
 
-static void ctl_fmt_memory(const char *bytes, char *buf, size_t len)
+/* A number from a reply, formatted by fmt; the text itself when it is no
+ * number, "-" when missing. */
+static void ctl_fmt_number(const char *text, void (*fmt)(uint64_t, char *, size_t),
+			   char *buf, size_t len)
 {
 	uint64_t v;
 
-	if (!bytes || parse_uint(bytes, 0, UINT64_MAX, &v)) {
-		snprintf(buf, len, "%s", bytes ? bytes : "-");
-	} else if (v && v % GiB == 0) {
-		snprintf(buf, len, "%llu GiB", (unsigned long long)(v / GiB));
-	} else if (v && v % MiB == 0) {
-		snprintf(buf, len, "%llu MiB", (unsigned long long)(v / MiB));
-	} else {
-		snprintf(buf, len, "%llu bytes", (unsigned long long)v);
-	}
-}
-
-static void ctl_fmt_uptime(const char *secs, char *buf, size_t len)
-{
-	uint64_t s;
-
-	if (!secs || parse_uint(secs, 0, UINT64_MAX, &s)) {
-		snprintf(buf, len, "%s", secs ? secs : "-");
-		return;
-	}
-	if (s >= 86400)
-		snprintf(buf, len, "%llud %02u:%02u:%02u", (unsigned long long)(s / 86400),
-			 (unsigned int)(s % 86400 / 3600), (unsigned int)(s % 3600 / 60),
-			 (unsigned int)(s % 60));
+	if (!text || parse_uint(text, 0, UINT64_MAX, &v))
+		snprintf(buf, len, "%s", text ? text : "-");
 	else
-		snprintf(buf, len, "%02u:%02u:%02u", (unsigned int)(s / 3600),
-			 (unsigned int)(s % 3600 / 60), (unsigned int)(s % 60));
+		fmt(v, buf, len);
 }
 
 static void ctl_row(const char *key, const char *value)
@@ -307,8 +248,8 @@ static void ctl_print_status(const struct ctl_reply *r, const char *name, const 
 	char mem[32], up[32];
 	const char *get_name = r ? ctl_reply_get(r, "name") : NULL;
 
-	ctl_fmt_memory(r ? ctl_reply_get(r, "memory") : NULL, mem, sizeof(mem));
-	ctl_fmt_uptime(r ? ctl_reply_get(r, "uptime") : NULL, up, sizeof(up));
+	ctl_fmt_number(r ? ctl_reply_get(r, "memory") : NULL, cli_fmt_size, mem, sizeof(mem));
+	ctl_fmt_number(r ? ctl_reply_get(r, "uptime") : NULL, cli_fmt_uptime, up, sizeof(up));
 	ctl_row("name", get_name ? get_name : name);
 	ctl_row("state", r ? ctl_reply_get(r, "state") : "stopped");
 	ctl_row("cpus", r ? ctl_reply_get(r, "cpus") : NULL);
@@ -471,7 +412,7 @@ static int ctl_verb_main(enum ctl_verb_id id, int argc, char **argv)
 	e = ctl_parse(id, argc, argv, &o);
 	if (e)
 		return e == 2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
-	if (ctl_target(v->name, o.vm, sock, sizeof(sock), &named))
+	if (cli_vm_socket(v->name, o.vm, sock, sizeof(sock), &named))
 		return CTL_EXIT_ERROR;
 	int64_t deadline = ctl_now_ms() + (int64_t)o.timeout_s * 1000;
 

@@ -38,8 +38,9 @@ void cli_run_usage(FILE *out)
 	      "  -a, --append STRING   kernel command line\n"
 	      "      --flat FILE       flat binary run in real mode at 0000:7C00 (tests)\n"
 	      "      --no-acpi         no ACPI tables (the MP table remains)\n"
-	      "Firmware boot (when no --kernel is given):\n"
-	      "  -f, --firmware FILE   BIOS image (default " RUN_DEFAULT_FIRMWARE ")\n"
+	      "Firmware boot (when no --kernel is given, or with --firmware):\n"
+	      "  -f, --firmware FILE   BIOS image (default " RUN_DEFAULT_FIRMWARE ");\n"
+	      "                        with --kernel, the BIOS boots that kernel\n"
 	      "  -d, --disk FILE[,if=virtio|ahci][,ro][,format=raw|qcow2]\n"
 	      "                        disk image (repeatable; default if=virtio, format\n"
 	      "                        probed: a qcow2 header means qcow2, else raw)\n"
@@ -140,8 +141,8 @@ static int run_parse_serial(const char *val, struct serial_config *s)
 	return 0;
 }
 
-/* FILE[,if=virtio|ahci][,ro][,format=raw|qcow2] */
-static int run_parse_disk(const char *val, struct vm_config *cfg)
+/* FILE[,if=virtio|ahci][,ro][,format=raw|qcow2] (also ttyvm create's --disk) */
+int cli_run_parse_disk(const char *val, struct vm_config *cfg)
 {
 	struct disk_config *d;
 	char *copy, *opt, *save = NULL;
@@ -283,7 +284,7 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 				return 1;
 			break;
 		case 'd':
-			if (run_parse_disk(optarg, cfg))
+			if (cli_run_parse_disk(optarg, cfg))
 				return 1;
 			break;
 		case OPT_CDROM:
@@ -343,8 +344,8 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 		log_error("run: --initrd and --append need --kernel");
 		return 1;
 	}
-	if (cfg->firmware && (cfg->kernel || cfg->flat)) {
-		log_error("run: --firmware and --kernel/--flat exclude each other");
+	if (cfg->firmware && cfg->flat) {
+		log_error("run: --firmware and --flat exclude each other");
 		return 1;
 	}
 	if ((cfg->kernel && run_check_file("--kernel", cfg->kernel)) ||
@@ -355,18 +356,17 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		if (run_check_file("--disk", cfg->disks[i].path))
 			return 1;
-	if (!cfg->kernel && !cfg->flat) {
-		/* firmware boot */
-		if (!cfg->firmware && run_set_string(&cfg->firmware, RUN_DEFAULT_FIRMWARE))
-			return 1;
-		if (access(cfg->firmware, R_OK) < 0) {
-			log_error("--firmware %s: %s%s", cfg->firmware, strerror(errno),
-				  strcmp(cfg->firmware, RUN_DEFAULT_FIRMWARE) == 0
-					  ? " (install the Debian package seabios, or give "
-					    "--kernel to boot Linux directly)"
-					  : "");
-			return 1;
-		}
+	/* firmware boot: without a kernel, or with --firmware given too */
+	if (!cfg->kernel && !cfg->flat && !cfg->firmware &&
+	    run_set_string(&cfg->firmware, RUN_DEFAULT_FIRMWARE))
+		return 1;
+	if (cfg->firmware && access(cfg->firmware, R_OK) < 0) {
+		log_error("--firmware %s: %s%s", cfg->firmware, strerror(errno),
+			  strcmp(cfg->firmware, RUN_DEFAULT_FIRMWARE) == 0
+				  ? " (install the Debian package seabios, or give "
+				    "--kernel to boot Linux directly)"
+				  : "");
+		return 1;
 	}
 	return 0;
 }

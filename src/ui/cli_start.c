@@ -45,8 +45,9 @@ void cli_start_usage(FILE *out)
 		"  -t, --timeout S  wait at most S seconds for the VM to answer (default %d)\n"
 		"  -h, --help       this help\n"
 		"\n"
-		"Exit status: 0 started; 1 error (the log's last lines are shown); 3 the VM\n"
-		"is already running; 4 it did not answer in time (it may still be starting).\n",
+		"Exit status: 0 started (also when the guest powered off before it could be\n"
+		"asked); 1 error (the log's last lines are shown); 3 the VM is already\n"
+		"running; 4 it did not answer in time (it may still be starting).\n",
 		START_DEFAULT_TIMEOUT);
 }
 
@@ -116,7 +117,8 @@ int cli_start(int argc, char **argv)
 		log_info("%s: removed the stale control socket of a VM that did not exit "
 			 "cleanly", name);
 	if (r == 0) {
-		printf("%s: started (pid %ld)\n", name, (long)st.pid);
+		printf("%s: started (pid %ld)%s\n", name, (long)st.pid,
+		       st.ended ? ", and it has powered off already" : "");
 		return START_EXIT_OK;
 	}
 	log_error("%s", err);

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "util/util.h"
+
 struct ctl_client {
 	int fd;
 	size_t len;                   /* bytes in buf */
@@ -184,6 +186,16 @@ void ctl_client_close(struct ctl_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c);
+}
+
+int ctl_client_release(struct ctl_client *c, void *buf, size_t cap, size_t *len)
+{
+	int fd = c->fd;
+
+	*len = MIN(c->len, cap);
+	memcpy(buf, c->buf, *len);
+	free(c);
+	return fd;
 }
 
 int ctl_client_call(struct ctl_client *c, const char *const *words, struct ctl_reply *r,

@@ -47,6 +47,15 @@ int ctl_client_call(struct ctl_client *c, const char *const *words, struct ctl_r
  */
 int ctl_client_wait_closed(struct ctl_client *c, int timeout_ms);
 
+/*
+ * Ends the client but keeps its socket: returns the descriptor (the
+ * caller closes it) after copying the bytes already read past the last
+ * reply into buf (*len of them; at most CTL_REPLY_MAX, so cap that much).
+ * For `console`, whose raw stream may start in the same read as its
+ * "ok".  The socket stays non-blocking.
+ */
+int ctl_client_release(struct ctl_client *c, void *buf, size_t cap, size_t *len);
+
 /* A short English text for the errors above, as they concern a VM's
  * control socket ("the VM is not running", ...). */
 const char *ctl_client_strerror(int err);

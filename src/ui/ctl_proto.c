@@ -45,6 +45,16 @@ static const struct ctl_cmd_info ctl_cmds[CTL_CMD_COUNT] = {
 		"close this connection; the VM runs on" },
 	[CTL_CMD_HELP] = { "help", 0, 1, "[COMMAND]",
 		"list the commands, or describe one" },
+	[CTL_CMD_CONSOLE] = { "console", 0, 2, "[rw|ro] [POS]",
+		"attach to the serial console: ok mode=rw|ro pos=N, then raw bytes both "
+		"ways (output from position POS on, default the end) until the client "
+		"closes; one rw client at a time" },
+	[CTL_CMD_SERIAL_READ] = { "serial-read", 0, 1, "[POS]",
+		"recent serial output from position POS (default: the oldest kept): ok "
+		"pos=P next=N end=E lost=L data=BYTES" },
+	[CTL_CMD_SCREEN_TEXT] = { "screen-text", 0, 1, "[OFFSET]",
+		"the text screen: without OFFSET a new snapshot, ok size=S offset=0 next=N "
+		"text=...; with OFFSET the snapshot's bytes from there" },
 };
 
 static const char *const ctl_err_names[CTL_ERR_COUNT] = {

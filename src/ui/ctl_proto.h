@@ -37,8 +37,16 @@ enum ctl_cmd {
 	CTL_CMD_STOP,
 	CTL_CMD_QUIT,
 	CTL_CMD_HELP,
+	/* the serial console and the text screen (ctl_console.c) */
+	CTL_CMD_CONSOLE,
+	CTL_CMD_SERIAL_READ,
+	CTL_CMD_SCREEN_TEXT,
 	CTL_CMD_COUNT
 };
+
+/* serial-read and screen-text return at most this many bytes per reply:
+ * quoted (4 bytes for the worst byte), they fit in CTL_REPLY_MAX. */
+#define CTL_DATA_MAX 960
 
 struct ctl_cmd_info {
 	const char *name;

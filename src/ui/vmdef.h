@@ -76,7 +76,11 @@ bool vmdef_equal(const struct vm_config *a, const struct vm_config *b);
  * overwritten (defaults first, then the file).  Relative paths in the
  * file are resolved against the file's directory; cfg's paths are then
  * absolute.  Without a [vm] name key the name is the file's name less
- * ".ini".  Kernel, initrd and flat must exist and be readable.
+ * ".ini".  Every file the VM reads (kernel, initrd, flat, firmware,
+ * disks, the CD-ROM image) must exist and be readable.  Indexed sections
+ * fill arrays: [disk0] ... [diskN] become disks[0..N], ndisks = N + 1.
+ * In a template (VMDEF_TEMPLATE) an empty path is NULL in cfg, to be
+ * filled in - also a disk's, whose instance still counts in ndisks.
  *
  * Returns 0, or a negative errno with one message in err (never printed):
  * -EINVAL for any problem with the content ("FILE:LINE: [SECTION] KEY =
@@ -91,6 +95,15 @@ int vmdef_load_flags(const char *path, unsigned int flags, struct vm_config *cfg
 		     char *err, size_t errlen);
 
 /*
+ * vmdef_load_flags() of the file at path as if it were at as: relative
+ * paths start from as's directory and the name defaults to as's file
+ * name; messages name path.  For checking an edited copy of a definition
+ * before it replaces the original (`ttyvm edit`).
+ */
+int vmdef_load_as(const char *path, const char *as, unsigned int flags,
+		  struct vm_config *cfg, char *err, size_t errlen);
+
+/*
  * Writes cfg as a commented definition to path, atomically: a temporary
  * file in the same directory is written, synced, read back and compared
  * with cfg, renamed over path, and the directory synced.  On any error
@@ -99,9 +112,8 @@ int vmdef_load_flags(const char *path, unsigned int flags, struct vm_config *cfg
  * absolute.  The file gets mode 0644 (0600 once a key holds a secret).
  * The directory must exist.  cfg is validated as vmdef_load would, except
  * that files need not exist.  Run-time settings (screen_text, screenshot,
- * control_socket) are not written; a cfg with firmware, disks, a CD-ROM or
- * a boot order is refused, as no key holds them yet.  Returns 0 or a
- * negative errno with a message in err.
+ * debugcon, control_socket) are not written.  Returns 0 or a negative
+ * errno with a message in err.
  */
 int vmdef_save(const char *path, const struct vm_config *cfg, char *err, size_t errlen);
 

@@ -35,6 +35,7 @@
 #include "ui/vmstore_priv.h"
 #include "util/parse.h"
 #include "util/util.h"
+#include "vmm/block/img.h"
 
 static const char *const vmstore_state_names[] = {
 	[VMSTORE_STOPPED] = "stopped",
@@ -467,6 +468,68 @@ int vmstore_create(const struct vm_config *cfg, char *err, size_t errlen)
 out:
 	free(f);
 	return r;
+}
+
+/* --- disks ------------------------------------------------------------------------- */
+
+struct vmstore_img_progress {
+	vmstore_progress_fn fn;
+	void *ctx;
+	const char *path;
+};
+
+static void vmstore_img_progress(void *opaque, uint64_t done, uint64_t total)
+{
+	struct vmstore_img_progress *p = opaque;
+
+	p->fn(p->ctx, p->path, done, total);
+}
+
+int vmstore_disk_create(const char *name, uint64_t size, enum disk_format fmt,
+			vmstore_progress_fn progress, void *ctx, char **path, char *err,
+			size_t errlen)
+{
+	char dir[VMSTORE_PATH_MAX], ierr[VMSTORE_ERR_MAX];
+	const char *ext = fmt == DISK_FMT_QCOW2 ? "qcow2" : "img";
+	char *p = NULL;
+	int r;
+
+	*path = NULL;
+	if (fmt == DISK_FMT_AUTO)
+		fmt = DISK_FMT_RAW;
+	if (!vmdef_name_valid(name))
+		return vmstore_fail(err, errlen, -EINVAL, "'%s': " VMDEF_NAME_RULE, name);
+	if (size == 0)
+		return vmstore_fail(err, errlen, -EINVAL, "%s: a disk of 0 bytes", name);
+	r = paths_vm_data_dir(name, dir, sizeof(dir));
+	if (r)
+		return vmstore_fail(err, errlen, r, "%s: its data directory: %s", name,
+				    strerror(-r));
+	r = vmstore_mkdir_data(dir, err, errlen);
+	if (r)
+		return r;
+	for (unsigned int i = 0; i < 1000; i++) {
+		struct vmstore_img_progress pr = { progress, ctx, NULL };
+
+		free(p);
+		if (asprintf(&p, "%s/disk%u.%s", dir, i, ext) < 0)
+			return vmstore_fail(err, errlen, -ENOMEM, "out of memory");
+		pr.path = p;
+		/* img_create() never replaces a file: -EEXIST means try the next */
+		r = img_create(p, fmt, size, NULL, progress ? vmstore_img_progress : NULL, &pr,
+			       ierr, sizeof(ierr));
+		if (r == -EEXIST)
+			continue;
+		if (r) {
+			vmstore_fail(err, errlen, r, "%s: creating a disk: %s", name, ierr);
+			free(p);
+			return r;
+		}
+		*path = p;
+		return 0;
+	}
+	free(p);
+	return vmstore_fail(err, errlen, -EEXIST, "%s: no free disk name in %s", name, dir);
 }
 
 /* --- presets ------------------------------------------------------------------------ */

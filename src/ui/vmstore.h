@@ -204,15 +204,33 @@ void vmstore_host(struct vmstore_host *h);
  */
 void vmstore_fit_host(struct vm_config *cfg, const struct vmstore_host *h);
 
-/* --- delete, clone, rename ------------------------------------------------------------- */
+/* --- disks ---------------------------------------------------------------------------------- */
 
 /*
- * Progress of a long copy: done of total bytes of file (the file being
- * copied now, by its path).  Called from the calling thread, at least
- * once per file with done == total.
+ * Progress of a long copy or creation: done of total bytes of file (the
+ * file being written now, by its path).  Called from the calling thread,
+ * at least once per file with done == total.
  */
 typedef void (*vmstore_progress_fn)(void *ctx, const char *file, uint64_t done,
 				    uint64_t total);
+
+#define VMSTORE_DEFAULT_DISK_SIZE (20ULL << 30) /* a new disk, unless told otherwise */
+
+/*
+ * Creates a new empty disk image for VM name in its data directory
+ * (created when missing): DATA/NAME/diskI.img for raw, diskI.qcow2 for
+ * qcow2, I the first number free.  size is in bytes (rounded up to 512
+ * bytes); fmt DISK_FMT_RAW (a sparse file: no space is used until the
+ * guest writes) or DISK_FMT_QCOW2; DISK_FMT_AUTO means raw.  progress
+ * (may be NULL) follows the writing.  0 with *path a new string (the
+ * caller frees it; put it in a disk_config) or -errno with err; an
+ * existing file is never touched.  Does not change the definition.
+ */
+int vmstore_disk_create(const char *name, uint64_t size, enum disk_format fmt,
+			vmstore_progress_fn progress, void *ctx, char **path, char *err,
+			size_t errlen);
+
+/* --- delete, clone, rename ------------------------------------------------------------- */
 
 #define VMSTORE_DELETE_DATA 0x1u /* also remove DATA/NAME: its disks and all */
 
@@ -262,6 +280,8 @@ struct vmstore_started {
 	bool stale_socket;              /* its socket was removed as stale */
 	off_t log_offset;               /* where this start's lines begin in ... */
 	char log[VMSTORE_PATH_MAX];     /* ... the VM's log file */
+	bool ended;                     /* it ran, and powered off before the
+					 * socket could be asked (exit status 0) */
 };
 
 /*
@@ -277,10 +297,13 @@ struct vmstore_started {
  * thread of the caller holds a lock the VM process would need (stdio's
  * locks, for instance): only the calling thread is copied by fork().
  *
- * Returns 0 with *out filled (out may be NULL), or:
+ * Returns 0 with *out filled (out may be NULL) - also when the guest
+ * powered off so fast that the VM process ended (exit status 0) before it
+ * answered: then out->ended is set - or:
  *   -ENOENT     no definition          -EINVAL  the definition is wrong
  *   -EALREADY   it runs already (err says its pid)
- *   -ECHILD     the VM process ended before it was ready: err says so,
+ *   -ECHILD     the VM process ended before it was ready, other than by
+ *               a power-off (error, guest crash, stopped): err says so,
  *               and out->log from out->log_offset says why
  *               (vmstore_log_tail())
  *   -ETIMEDOUT  it did not answer in time (it may still be starting)

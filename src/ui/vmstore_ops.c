@@ -493,13 +493,16 @@ int vmstore_clone(const char *src, const char *dst, unsigned int flags,
 			vmstore_fail(err, errlen, r, "copying %s: %s", failed, strerror(-r));
 			goto out;
 		}
-		r = vmstore_repoint_all(&cfg, real_src, fd_->data);
 	}
-	if (!r)
-		r = vmstore_clone_external(&cfg, real_src, fd_->data, flags, progress, ctx, err,
-					   errlen);
+	/* disks elsewhere first, while every path still names src's files */
+	r = vmstore_clone_external(&cfg, real_src, fd_->data, flags, progress, ctx, err,
+				   errlen);
 	if (r)
 		goto out;
+	if (real_src[0] && vmstore_repoint_all(&cfg, real_src, fd_->data)) {
+		r = vmstore_fail(err, errlen, -ENOMEM, "out of memory");
+		goto out;
+	}
 	snprintf(cfg.name, sizeof(cfg.name), "%s", dst);
 	fd = open(fd_->def, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {

@@ -315,6 +315,10 @@ int vmstore_start(const char *name, int timeout_ms, struct vmstore_started *out,
 		goto out;
 	}
 	r = vmstore_wait_ready(f->sock, alive, timeout_ms);
+	if (r == -ECHILD && vmstore_read_exit(f->exit) == VMM_EXIT_POWEROFF) {
+		out->ended = true; /* ran to a power-off before we could ask it */
+		r = 0;
+	}
 	if (r == -ECHILD)
 		vmstore_fail(err, errlen, r, "start %s: the VM process ended before it was "
 			     "ready", name);

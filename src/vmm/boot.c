@@ -130,15 +130,15 @@ static int boot_open(const char *path, uint64_t max, uint64_t *size,
 	return fd;
 }
 
-/* Reads a whole file into a malloc'd buffer the caller frees. */
-static int boot_read_file(const char *path, struct boot_kernel *k,
-			  char *err, size_t errlen)
+/* Reads a whole file into a malloc'd buffer; see boot.h. */
+int boot_file_read(const char *path, uint64_t max, uint8_t **data, size_t *len,
+		   char *err, size_t errlen)
 {
 	uint64_t size;
 	uint8_t *buf;
 	int fd, rc;
 
-	fd = boot_open(path, BOOT_FILE_MAX, &size, err, errlen);
+	fd = boot_open(path, max, &size, err, errlen);
 	if (fd < 0)
 		return fd;
 	buf = malloc(size);
@@ -154,6 +154,20 @@ static int boot_read_file(const char *path, struct boot_kernel *k,
 		return boot_fail(err, errlen, rc, path, "read: %s",
 				 rc == -EIO ? "file shrank while reading" : strerror(-rc));
 	}
+	*data = buf;
+	*len = size;
+	return 0;
+}
+
+static int boot_read_file(const char *path, struct boot_kernel *k,
+			  char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t size;
+	int rc = boot_file_read(path, BOOT_FILE_MAX, &buf, &size, err, errlen);
+
+	if (rc)
+		return rc;
 	k->path = path;
 	k->data = buf;
 	k->size = size;

@@ -115,6 +115,14 @@ int boot_fail(char *err, size_t errlen, int rc, const char *path,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /*
+ * Reads the whole of path - a regular, non-empty file of at most max
+ * bytes - into a new buffer (*data, *len; the caller frees *data).
+ * 0, or -errno with err naming path and the problem.
+ */
+int boot_file_read(const char *path, uint64_t max, uint8_t **data, size_t *len,
+		   char *err, size_t errlen);
+
+/*
  * Chooses where an initrd of size bytes goes: page-aligned, as high as
  * possible inside [lo, hi), and wholly in guest RAM.  0 and *addr, or
  * -ENOSPC when it does not fit.

@@ -14,6 +14,12 @@
  *
  * On a terminal, stdio input is raw and passes through an escape filter:
  * Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A h prints help.
+ *
+ * Besides the backend, output can go to a tap and input come from
+ * chardev_input() (the control socket's console, ctl_console.c): the tap
+ * runs on the vCPU thread beside the backend write; injected input goes
+ * through the same frontend calls on the event-loop thread, and the
+ * frontend's "room again" call wakes the injector when it had to wait.
  */
 #include "vmm/chardev.h"
 
@@ -50,6 +56,11 @@ struct chardev {
 	pthread_mutex_t out_lock;
 	void (*quit_fn)(void *);
 	void *quit_ctx;
+	void (*tap_fn)(void *ctx, const uint8_t *buf, size_t len);
+	void *tap_ctx;
+	void (*wake_fn)(void *ctx);
+	void *wake_ctx;
+	int input_waiting;       /* atomic: chardev_input() held bytes back */
 };
 
 static void chardev_out_raw(struct chardev *c, const uint8_t *buf, size_t len)
@@ -67,6 +78,8 @@ static void chardev_out_raw(struct chardev *c, const uint8_t *buf, size_t len)
 
 void chardev_write(struct chardev *c, const uint8_t *buf, size_t len)
 {
+	if (c && c->tap_fn)
+		c->tap_fn(c->tap_ctx, buf, len);
 	if (!c || c->out_fd < 0)
 		return;
 	pthread_mutex_lock(&c->out_lock);
@@ -167,6 +180,39 @@ void chardev_accept_input(struct chardev *c)
 		return;
 	if (__atomic_exchange_n(&c->input_paused, 0, __ATOMIC_SEQ_CST))
 		chardev_set_watch(c, true);
+	if (c->wake_fn && __atomic_exchange_n(&c->input_waiting, 0, __ATOMIC_SEQ_CST))
+		c->wake_fn(c->wake_ctx);
+}
+
+void chardev_set_tap(struct chardev *c, void (*fn)(void *ctx, const uint8_t *buf, size_t len),
+		     void *ctx)
+{
+	c->tap_fn = fn;
+	c->tap_ctx = ctx;
+}
+
+void chardev_set_input_wake(struct chardev *c, void (*fn)(void *ctx), void *ctx)
+{
+	c->wake_fn = fn;
+	c->wake_ctx = ctx;
+}
+
+size_t chardev_input(struct chardev *c, const uint8_t *buf, size_t len)
+{
+	size_t room;
+
+	if (!c->fe.receive || !c->fe.can_receive)
+		return len; /* no serial port: the bytes go nowhere */
+	/* flag first: a frontend draining meanwhile then wakes us */
+	__atomic_store_n(&c->input_waiting, 1, __ATOMIC_SEQ_CST);
+	room = c->fe.can_receive(c->fe.opaque);
+	if (room > len)
+		room = len;
+	if (room)
+		c->fe.receive(c->fe.opaque, buf, room);
+	if (room == len)
+		__atomic_store_n(&c->input_waiting, 0, __ATOMIC_SEQ_CST);
+	return room;
 }
 
 void chardev_set_frontend(struct chardev *c, const struct chardev_frontend *fe)

@@ -46,4 +46,25 @@ void chardev_accept_input(struct chardev *c);
 /* Set by the Ctrl-A X escape: the user asked to quit. */
 void chardev_set_quit_cb(struct chardev *c, void (*fn)(void *), void *ctx);
 
+/*
+ * A second listener on the guest's output (the control socket's serial
+ * log, vmm/ctl_console.h): fn gets every byte chardev_write() gets, on the
+ * writing vCPU thread, whatever the backend (also SERIAL_NONE).  fn must
+ * not block.  Set it before the vCPUs run.
+ */
+void chardev_set_tap(struct chardev *c, void (*fn)(void *ctx, const uint8_t *buf, size_t len),
+		     void *ctx);
+
+/*
+ * Host input from elsewhere than the backend's descriptor (a console
+ * connection): hands the frontend at most what it can take now and
+ * returns how many bytes it took.  Event-loop thread.  When it took fewer
+ * than len, wake (see chardev_set_input_wake) is called once the frontend
+ * has room again.
+ */
+size_t chardev_input(struct chardev *c, const uint8_t *buf, size_t len);
+/* fn runs (on any thread; it must not block) when input held back by
+ * chardev_input() may go on. */
+void chardev_set_input_wake(struct chardev *c, void (*fn)(void *ctx), void *ctx);
+
 #endif

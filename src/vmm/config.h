@@ -38,6 +38,7 @@ enum boot_order {
 	BOOT_ORDER_DEFAULT,  /* CD first if there is one, then disks */
 	BOOT_ORDER_CD,
 	BOOT_ORDER_DISK,
+	BOOT_ORDER_NET,      /* network boot (PXE) first */
 };
 
 struct vm_config {

@@ -21,6 +21,14 @@
  * more is told "error busy".  So memory stays bounded whatever clients
  * do, and no client can block the loop (all sockets are non-blocking).
  *
+ * Console: after `console` is answered, the connection leaves line mode:
+ * once the "ok" is flushed the server forgets it and hands its descriptor
+ * (and any bytes the client sent after the request) to the console hub
+ * (ctl_console.c), which streams raw serial bytes from then on.
+ * `serial-read` and `screen-text` page through data that may not fit one
+ * reply line: positions in the serial output, offsets in a snapshot of
+ * the screen taken per connection.
+ *
  * The socket file: bound under a temporary name, chmod 0600, listening,
  * then renamed into place, so whoever finds the path finds a live
  * server.  An existing file is replaced only when it is a socket nobody
@@ -46,6 +54,9 @@
 #include "ui/ctl_proto.h"
 #include "util/log.h"
 #include "util/util.h"
+#include "util/parse.h"
+#include "vmm/ctl_console.h"
+#include "vmm/dev/vga.h"
 #include "vmm/evloop.h"
 #include "vmm/machine.h"
 #include "vmm/machine_ctl.h"
@@ -63,6 +74,11 @@ struct ctl_client {
 	bool eof;                /* the client sent all it will: answer the
 				  * complete lines left, then close */
 	bool dead;               /* close now */
+	bool handoff;            /* becomes a console once its reply is out */
+	bool handoff_writer;     /* ... holding the console's input */
+	uint64_t handoff_pos;    /* ... from this output position */
+	char *screen;            /* screen-text snapshot, NULL: none */
+	size_t screen_len;
 	uint64_t stalled_since;  /* ns; 0 while the client keeps up */
 	size_t in_len;
 	size_t out_off, out_len;
@@ -83,6 +99,8 @@ struct ctl_server {
 	uint64_t started_ns;
 	uint64_t stall_ns;
 	struct evloop_timer *timer;
+	struct ctl_console *console;  /* NULL: no serial console */
+	bool own_console;
 	struct ctl_client *clients[CTL_SERVER_MAX_CLIENTS];
 };
 
@@ -104,6 +122,13 @@ static void ctl_m_reset(void *vm) { machine_reset(vm); }
 static void ctl_m_stop(void *vm) { machine_stop(vm); }
 static unsigned int ctl_m_resets(void *vm) { return machine_resets(vm); }
 
+static int ctl_m_screen_text(void *vm, char **text)
+{
+	struct vga *v = machine_find(vm, "vga");
+
+	return v ? vga_screen_text(v, text) : -ENODEV;
+}
+
 const struct ctl_machine_ops ctl_machine_ops = {
 	.pause = ctl_m_pause,
 	.resume = ctl_m_resume,
@@ -112,6 +137,7 @@ const struct ctl_machine_ops ctl_machine_ops = {
 	.reset = ctl_m_reset,
 	.stop = ctl_m_stop,
 	.resets = ctl_m_resets,
+	.screen_text = ctl_m_screen_text,
 };
 
 /* --- what the requests do -------------------------------------------------- */
@@ -153,11 +179,138 @@ static void ctl_do_status(struct ctl_server *s, struct ctl_writer *w)
 	ctl_write_field_u64(w, "uptime", (ctl_now_ns() - s->started_ns) / 1000000000ULL);
 	ctl_write_field_u64(w, "resets", s->ops->resets(s->vm));
 	ctl_write_field_u64(w, "pid", (uint64_t)getpid());
+	struct timespec cpu;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) == 0)
+		ctl_write_field_u64(w, "cputime", (uint64_t)cpu.tv_sec * 1000000000ULL +
+						      (uint64_t)cpu.tv_nsec);
+}
+
+/* console [rw|ro] [POS] */
+static void ctl_do_console(struct ctl_server *s, struct ctl_client *c,
+			   const struct ctl_request *rq, struct ctl_writer *w)
+{
+	bool writer = true, mode_set = false, pos_set = false;
+	uint64_t pos = 0, start, end;
+
+	for (unsigned int i = 0; i < rq->argc; i++) {
+		const char *a = rq->argv[i];
+		if (!mode_set && (strcmp(a, "rw") == 0 || strcmp(a, "ro") == 0)) {
+			writer = a[1] == 'w';
+			mode_set = true;
+		} else if (!pos_set && parse_uint(a, 0, UINT64_MAX, &pos) == 0) {
+			pos_set = true;
+		} else {
+			ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "usage: console [rw|ro] [POS]");
+			return;
+		}
+	}
+	if (!s->console) {
+		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no serial console");
+		return;
+	}
+	if (!ctl_console_has_room(s->console)) {
+		ctl_write_error(w, CTL_ERR_STATE, "too many console connections (at most %d)",
+				CTL_CONSOLE_MAX_CLIENTS);
+		return;
+	}
+	if (writer && !ctl_console_claim_writer(s->console)) {
+		ctl_write_error(w, CTL_ERR_STATE, "another client has the console's input; "
+				"console ro watches without typing");
+		return;
+	}
+	ctl_console_range(s->console, &start, &end);
+	pos = !pos_set ? end : pos < start ? start : pos > end ? end : pos;
+	c->handoff = true;
+	c->handoff_writer = writer;
+	c->handoff_pos = pos;
+	ctl_write_word(w, "ok");
+	ctl_write_field(w, "mode", writer ? "rw" : "ro");
+	ctl_write_field_u64(w, "pos", pos);
+}
+
+/* serial-read [POS]; NUL bytes are left out of data (a word cannot hold
+ * them), so next - pos may exceed the length of data. */
+static void ctl_do_serial_read(struct ctl_server *s, const struct ctl_request *rq,
+			       struct ctl_writer *w)
+{
+	uint8_t buf[CTL_DATA_MAX + 1];
+	uint64_t pos = 0, first, end;
+	size_t n, skip = 0;
+
+	if (rq->argc && parse_uint(rq->argv[0], 0, UINT64_MAX, &pos)) {
+		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "serial-read %.40s: expected a byte "
+				"position", rq->argv[0]);
+		return;
+	}
+	if (!s->console) {
+		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no serial console");
+		return;
+	}
+	n = ctl_console_read(s->console, pos, buf, CTL_DATA_MAX, &first, &end);
+	while (skip < n && buf[skip] == 0)
+		skip++;
+	size_t len = skip < n ? strnlen((char *)buf + skip, n - skip) : 0;
+	buf[skip + len] = '\0';
+	ctl_write_word(w, "ok");
+	ctl_write_field_u64(w, "pos", first);
+	ctl_write_field_u64(w, "next", first + skip + len);
+	ctl_write_field_u64(w, "end", end);
+	ctl_write_field_u64(w, "lost", rq->argc && first > pos ? first - pos : 0);
+	ctl_write_field(w, "data", (char *)buf + skip);
+}
+
+/* screen-text [OFFSET] */
+static void ctl_do_screen_text(struct ctl_server *s, struct ctl_client *c,
+			       const struct ctl_request *rq, struct ctl_writer *w)
+{
+	char chunk[CTL_DATA_MAX + 1];
+	uint64_t off = 0;
+	int r;
+
+	if (rq->argc == 0) {
+		free(c->screen);
+		c->screen = NULL;
+		if (!s->ops->screen_text) {
+			ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no display");
+			return;
+		}
+		r = s->ops->screen_text(s->vm, &c->screen);
+		if (r == -ENODEV) {
+			ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no display");
+			return;
+		}
+		if (r) {
+			c->screen = NULL;
+			ctl_write_error(w, CTL_ERR_INTERNAL, "reading the screen: %s", strerror(-r));
+			return;
+		}
+		c->screen_len = strlen(c->screen);
+	} else if (parse_uint(rq->argv[0], 0, UINT64_MAX, &off)) {
+		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "screen-text %.40s: expected a byte "
+				"offset", rq->argv[0]);
+		return;
+	} else if (!c->screen) {
+		ctl_write_error(w, CTL_ERR_STATE, "no screen snapshot on this connection; "
+				"screen-text without an offset takes one");
+		return;
+	} else if (off > c->screen_len) {
+		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "offset %llu is past the snapshot's "
+				"%zu bytes", (unsigned long long)off, c->screen_len);
+		return;
+	}
+	size_t n = MIN((size_t)(c->screen_len - off), (size_t)CTL_DATA_MAX);
+	memcpy(chunk, c->screen + off, n);
+	chunk[n] = '\0';
+	ctl_write_word(w, "ok");
+	ctl_write_field_u64(w, "size", c->screen_len);
+	ctl_write_field_u64(w, "offset", off);
+	ctl_write_field_u64(w, "next", off + n);
+	ctl_write_field(w, "text", chunk);
 }
 
 /* Carries out one request; returns true when the connection is to close. */
-static bool ctl_dispatch(struct ctl_server *s, const struct ctl_request *rq,
-			 struct ctl_writer *w)
+static bool ctl_dispatch(struct ctl_server *s, struct ctl_client *c,
+			 const struct ctl_request *rq, struct ctl_writer *w)
 {
 	int r;
 
@@ -219,6 +372,15 @@ static bool ctl_dispatch(struct ctl_server *s, const struct ctl_request *rq,
 	case CTL_CMD_HELP:
 		ctl_do_help(rq, w);
 		break;
+	case CTL_CMD_CONSOLE:
+		ctl_do_console(s, c, rq, w);
+		break;
+	case CTL_CMD_SERIAL_READ:
+		ctl_do_serial_read(s, rq, w);
+		break;
+	case CTL_CMD_SCREEN_TEXT:
+		ctl_do_screen_text(s, c, rq, w);
+		break;
 	default:
 		ctl_write_error(w, CTL_ERR_INTERNAL, "command not implemented");
 		break;
@@ -228,7 +390,8 @@ static bool ctl_dispatch(struct ctl_server *s, const struct ctl_request *rq,
 
 /* --- clients ---------------------------------------------------------------- */
 
-static void ctl_client_free(struct ctl_client *c)
+/* Forgets c; its descriptor is closed unless keep_fd. */
+static void ctl_client_drop(struct ctl_client *c, bool keep_fd)
 {
 	struct ctl_server *s = c->srv;
 
@@ -236,8 +399,36 @@ static void ctl_client_free(struct ctl_client *c)
 		if (s->clients[i] == c)
 			s->clients[i] = NULL;
 	evloop_del_fd(s->el, c->fd);
-	close(c->fd);
+	if (!keep_fd) {
+		close(c->fd);
+		if (c->handoff && c->handoff_writer)
+			ctl_console_release_writer(s->console);
+	}
+	free(c->screen);
 	free(c);
+}
+
+static void ctl_client_free(struct ctl_client *c)
+{
+	ctl_client_drop(c, false);
+}
+
+/* The reply to `console` is out: the connection is the hub's now, with
+ * whatever the client sent after its request. */
+static void ctl_client_handoff(struct ctl_client *c)
+{
+	struct ctl_console *cc = c->srv->console;
+	int fd = c->fd, r;
+	bool writer = c->handoff_writer;
+	uint64_t pos = c->handoff_pos;
+	char early[CTL_REQUEST_MAX];
+	size_t n = c->in_len;
+
+	memcpy(early, c->in, n);
+	ctl_client_drop(c, true);
+	r = ctl_console_attach(cc, fd, writer, pos, early, n);
+	if (r)
+		log_debug("control: console connection failed: %s", strerror(-r));
 }
 
 static void ctl_arm_stall_timer(struct ctl_server *s);
@@ -296,7 +487,7 @@ static void ctl_client_process(struct ctl_client *c)
 	char reply[CTL_REPLY_MAX];
 	struct ctl_writer w;
 
-	while (!c->closing && !c->dead && ctl_client_has_room(c)) {
+	while (!c->closing && !c->dead && !c->handoff && ctl_client_has_room(c)) {
 		char *lf = memchr(c->in, '\n', c->in_len);
 		if (!lf) {
 			if (c->in_len == sizeof(c->in)) {
@@ -316,7 +507,7 @@ static void ctl_client_process(struct ctl_client *c)
 		ctl_writer_init(&w, reply, sizeof(reply));
 		int r = ctl_request_parse(c->in, linelen, &rq, &perr);
 		if (r == 0) {
-			if (ctl_dispatch(c->srv, &rq, &w))
+			if (ctl_dispatch(c->srv, c, &rq, &w))
 				c->closing = true;
 		} else if (r < 0) {
 			ctl_write_error(&w, perr.code, "%s", perr.message);
@@ -341,7 +532,7 @@ static void ctl_client_pump(struct ctl_client *c)
 	do {
 		ctl_client_process(c);
 		ctl_client_flush(c);
-	} while (!c->dead && !c->closing && c->out_off == c->out_len &&
+	} while (!c->dead && !c->closing && !c->handoff && c->out_off == c->out_len &&
 		 memchr(c->in, '\n', c->in_len));
 }
 
@@ -353,13 +544,17 @@ static bool ctl_client_update(struct ctl_client *c)
 	bool done = c->closing || (c->eof && !memchr(c->in, '\n', c->in_len));
 	uint32_t ev = 0;
 
+	if (c->handoff && !c->dead && !pending) {
+		ctl_client_handoff(c);
+		return false;
+	}
 	if (c->dead || (done && !pending)) {
 		ctl_client_free(c);
 		return false;
 	}
 	/* stop reading while the reply to the next line would not fit, and
 	 * after a line that closes the connection */
-	if (!c->closing && !c->eof && ctl_client_has_room(c))
+	if (!c->closing && !c->eof && !c->handoff && ctl_client_has_room(c))
 		ev |= EPOLLIN;
 	if (pending)
 		ev |= EPOLLOUT;
@@ -384,7 +579,7 @@ static void ctl_client_ready(void *opaque, uint32_t revents)
 	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		/* level-triggered: what is left is read on the next round */
 		for (int reads = 0; reads < CTL_READS_PER_WAKEUP && !c->closing && !c->eof &&
-				    !c->dead && c->in_len < sizeof(c->in); reads++) {
+				    !c->dead && !c->handoff && c->in_len < sizeof(c->in); reads++) {
 			ssize_t n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
 			if (n > 0) {
 				c->in_len += (size_t)n;
@@ -670,8 +865,30 @@ fail:
 int ctl_server_create_machine(struct ctl_server **out, struct machine *m,
 			      const char *path, char *err, size_t errlen)
 {
-	return ctl_server_create(out, machine_evloop(m), path, machine_config(m),
-				 &ctl_machine_ops, m, err, errlen);
+	struct chardev *cd = machine_serial(m, 0);
+	int r = ctl_server_create(out, machine_evloop(m), path, machine_config(m),
+				  &ctl_machine_ops, m, err, errlen);
+
+	if (r || !cd)
+		return r;
+	r = ctl_console_create(&(*out)->console, machine_evloop(m));
+	if (r) {
+		ctl_server_destroy(*out);
+		*out = NULL;
+		return ctl_fail(err, errlen, r, "control socket: the serial console: %s",
+				strerror(-r));
+	}
+	(*out)->own_console = true;
+	ctl_console_connect((*out)->console, cd);
+	return 0;
+}
+
+void ctl_server_set_console(struct ctl_server *s, struct ctl_console *cc)
+{
+	if (s->own_console)
+		ctl_console_destroy(s->console);
+	s->console = cc;
+	s->own_console = false;
 }
 
 void ctl_server_set_stall_ms(struct ctl_server *s, unsigned int ms)
@@ -688,6 +905,8 @@ void ctl_server_destroy(struct ctl_server *s)
 	for (unsigned int i = 0; i < CTL_SERVER_MAX_CLIENTS; i++)
 		if (s->clients[i])
 			ctl_client_free(s->clients[i]);
+	if (s->own_console)
+		ctl_console_destroy(s->console); /* console clients see the end */
 	evloop_timer_free(s->timer);
 	if (s->fd >= 0) {
 		evloop_del_fd(s->el, s->fd);

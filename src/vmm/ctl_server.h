@@ -31,6 +31,9 @@ struct ctl_machine_ops {
 	void (*reset)(void *vm);
 	void (*stop)(void *vm);
 	unsigned int (*resets)(void *vm);
+	/* the text screen as UTF-8 (vga_screen_text()): 0 and a new string,
+	 * or -ENODEV without a display; NULL: the VM has none */
+	int (*screen_text)(void *vm, char **text);
 };
 
 /* machine_ctl.h's functions, vm being a struct machine. */
@@ -54,9 +57,19 @@ int ctl_server_create(struct ctl_server **out, struct evloop *el, const char *pa
 		      const struct vm_config *cfg, const struct ctl_machine_ops *ops,
 		      void *vm, char *err, size_t errlen);
 
-/* The same for a machine: its event loop, its config, ctl_machine_ops. */
+/* The same for a machine: its event loop, its config, ctl_machine_ops,
+ * and a console hub on its COM1. */
 int ctl_server_create_machine(struct ctl_server **out, struct machine *m,
 			      const char *path, char *err, size_t errlen);
+
+/*
+ * The serial console that `console` and `serial-read` serve (a
+ * ctl_console.h hub on the same loop); without one they answer
+ * not-supported.  ctl_server_create_machine() makes one on COM1 and owns
+ * it; a hub set here stays the caller's.
+ */
+struct ctl_console;
+void ctl_server_set_console(struct ctl_server *s, struct ctl_console *cc);
 
 /* Closes every client and the listening socket and removes the socket
  * file (when it is still ours).  NULL is fine. */

@@ -36,8 +36,8 @@
  * fw_cfg_add_boot_device(); the VGA model hands vgabios-stdvga.bin to
  * SeaBIOS through its PCI ROM BAR (pci_set_rom) - see fw_cfg.h; PCI
  * resources and the MP/PIR/SMBIOS tables are the firmware's own work.
- * A kernel given together with firmware (FW_CFG_KERNEL_*, QEMU's
- * linuxboot option ROM) is not supported.
+ * A kernel given together with firmware goes to the firmware through
+ * fw_cfg and QEMU's linuxboot option ROM (firmware_linux.c).
  *
  * The state that must live as long as the VM (the image and its mapping)
  * is held by a small "firmware" entry attached to the machine at setup,
@@ -345,6 +345,11 @@ static int firmware_prepare(struct machine *m, struct firmware *f, struct fw_cfg
 		.image_size = f->size,
 		.has_vga = machine_find(m, "vga") != NULL,
 	};
+	if (cfg->kernel) {
+		r = firmware_linux_fill(fw, cfg, machine_mem(m), FIRMWARE_LINUX_ROM, err, errlen);
+		if (r)
+			return r;
+	}
 	r = firmware_fill_fw_cfg(fw, cfg, machine_mem(m), &env);
 	if (r) {
 		snprintf(err, errlen, "%s: preparing the firmware configuration (fw_cfg): %s",

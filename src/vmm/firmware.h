@@ -98,4 +98,46 @@ int firmware_fill_fw_cfg(struct fw_cfg *fw, const struct vm_config *cfg,
  */
 bool firmware_wants_sercon(const struct vm_config *cfg, const struct firmware_env *env);
 
+/* ---- a Linux kernel through the BIOS (firmware_linux.c) ---------------- */
+
+/* QEMU's linuxboot option ROM (Debian package qemu-system-data) */
+#define FIRMWARE_LINUX_ROM_NAME "linuxboot_dma.bin"
+#define FIRMWARE_LINUX_ROM      "/usr/share/qemu/" FIRMWARE_LINUX_ROM_NAME
+/* RAM left free for the firmware's own tables at the top of low RAM */
+#define FIRMWARE_LINUX_TOP_RESERVE (1ULL << 20)
+
+/* Where the pieces of a bzImage go, and its patched setup. */
+struct firmware_linux_plan {
+	uint8_t *setup;           /* malloc'd copy of the setup, header patched */
+	size_t setup_size;
+	const uint8_t *kernel;    /* the protected-mode part, inside the image */
+	size_t kernel_size;
+	uint32_t setup_addr, cmdline_addr, kernel_addr;
+	uint32_t initrd_addr, initrd_size;  /* 0, 0 without an initrd */
+};
+
+/*
+ * Checks the bzImage in image[0..size) (named path in messages) and plans
+ * its load for the linuxboot ROM in a guest with low_ram bytes of RAM
+ * below 4 GiB, with an initrd of initrd_size bytes (0: none) and cmdline
+ * (NULL: empty).  The setup copy gets type_of_loader, CAN_USE_HEAP,
+ * heap_end_ptr, cmd_line_ptr and the ramdisk fields.  Pure.  0, or
+ * -EINVAL/-E2BIG/-ENOSPC/-ENOMEM with err saying what is wrong; on
+ * success free the plan with firmware_linux_plan_free().
+ */
+int firmware_linux_plan(const uint8_t *image, size_t size, const char *cmdline,
+			uint64_t initrd_size, uint64_t low_ram, const char *path,
+			struct firmware_linux_plan *p, char *err, size_t errlen);
+void firmware_linux_plan_free(struct firmware_linux_plan *p);
+
+/*
+ * Reads cfg->kernel, cfg->initrd and the ROM at rom_path, and adds the
+ * FW_CFG_SETUP/KERNEL/CMDLINE/INITRD items, the ROM as
+ * "genroms/linuxboot_dma.bin" and its boot entry (first in the boot
+ * order).  0 or -errno with one line in err.
+ */
+int firmware_linux_fill(struct fw_cfg *fw, const struct vm_config *cfg,
+			const struct guest_mem *gm, const char *rom_path,
+			char *err, size_t errlen);
+
 #endif

@@ -48,6 +48,8 @@ static int boot_zero_page(u64 zp)
 	initrd_size = rd32(b + 0x21C) | (u64)rd32(b + 0x0C4) << 32;
 	has_initrd = initrd_size != 0;
 	rsdp = rd64(b + 0x070);
+	/* 0xff from ttyvm's direct boot, 0xb0 from QEMU's linuxboot ROM */
+	kprintf("bootparams: type_of_loader=0x%02x\n", b[0x210]);
 	return 0;
 }
 

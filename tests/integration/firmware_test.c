@@ -2,8 +2,9 @@
  * firmware_test.c - unmodified SeaBIOS (Debian's bios-256k.bin) on
  * /dev/kvm: it boots, finds the machine fw_cfg describes (RAM, CPUs, our
  * ACPI tables through etc/table-loader), mirrors its screen on COM1, finds
- * nothing to boot, reboots and comes up again; and a broken --firmware is
- * refused with a message naming the file.
+ * nothing to boot, reboots and comes up again; it boots a bzImage handed
+ * over with --kernel through QEMU's linuxboot ROM; and a broken --firmware
+ * or kernel is refused with a message naming the file.
  *
  * What SeaBIOS saw is read from its own debug log (--debugcon, the ISA
  * debug console at port 0x402).  SeaBIOS runs interpreted on the CI
@@ -201,6 +202,66 @@ static void test_missing_firmware(void **state)
 	harness_free(&p);
 }
 
+/*
+ * A bzImage handed to SeaBIOS: QEMU's linuxboot ROM loads it from fw_cfg
+ * and enters its 16-bit setup code, which asks the BIOS for the e820 map
+ * and switches to protected mode itself - the path installers' kernels
+ * take under QEMU's -kernel.  The test kernel reports what arrived.
+ */
+static void test_kernel_through_seabios(void **state)
+{
+	struct vm_proc p;
+	char buf[256];
+	unsigned int fnv;
+	size_t isize = 70 * 1024 + 3;
+	char *initrd = harness_temp_file(isize, 11, &fnv);
+	const char *cmdline = "tk.test=report,poweroff via=\"the BIOS\"";
+	const char *argv[] = { "run", "--firmware", SEABIOS,
+			       "--kernel", harness_guest("testkernel.bzImage"),
+			       "--initrd", initrd, "--append", cmdline,
+			       "--memory", "64M", NULL };
+	(void)state;
+
+	harness_require_kvm();
+	harness_run(&p, argv, FIRMWARE_TIMEOUT);
+	assert_int_equal(p.status, 0);
+	assert_non_null(strstr(p.out, "Booting from ROM"));
+	assert_non_null(harness_line(p.out, "testkernel: boot=bzimage", buf, sizeof(buf)));
+	/* QEMU's loader ID: the ROM, not ttyvm's direct boot (0xff), set it up */
+	assert_non_null(harness_line(p.out, "bootparams: type_of_loader=0xb0", buf,
+				     sizeof(buf)));
+	char want[128];
+	assert_non_null(harness_line(p.out, "cmdline: ", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "cmdline: %s", cmdline);
+	assert_string_equal(buf, want);
+	/* the map came from SeaBIOS's INT 15h E820: it reserves its own high
+	 * tables at the top of RAM, which direct boot never does */
+	assert_non_null(harness_line(p.out, "e820: 0x0000000000100000 ", buf, sizeof(buf)));
+	assert_non_null(harness_line(p.out, "e820: 0x0000000003fff000 0x0000000000001000 2",
+				     buf, sizeof(buf)));
+	assert_non_null(harness_line(p.out, "initrd: ", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "size=%zu fnv1a=0x%08x", isize, fnv);
+	assert_non_null(strstr(buf, want));
+	assert_non_null(strstr(p.out, "testkernel: done"));
+	unlink(initrd);
+	free(initrd);
+	harness_free(&p);
+}
+
+static void test_kernel_through_firmware_errors(void **state)
+{
+	struct vm_proc p;
+	const char *argv[] = { "run", "--firmware", SEABIOS,
+			       "--kernel", harness_guest("testkernel.pvh"), "--memory", "64M", NULL };
+	(void)state;
+
+	harness_require_kvm();
+	harness_run(&p, argv, 30);
+	assert_int_equal(p.status, 1);
+	assert_non_null(strstr(p.err, "testkernel.pvh: not a Linux bzImage"));
+	harness_free(&p);
+}
+
 static void test_default_is_seabios(void **state)
 {
 	(void)state;
@@ -216,6 +277,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_bad_firmware_image),
 	cmocka_unit_test(test_seabios_64m_2cpus),
 	cmocka_unit_test(test_seabios_4g_4cpus),
+	cmocka_unit_test(test_kernel_through_seabios),
+	cmocka_unit_test(test_kernel_through_firmware_errors),
 };
 
 UNIT_SUITE(firmware, tests);

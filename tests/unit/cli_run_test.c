@@ -98,6 +98,14 @@ static void test_defaults_and_full(void **state)
 	const char *bare[] = { "--kernel", path, "--memory", "64", NULL };
 	assert_int_equal(parse(&cfg, bare), 0);
 	assert_int_equal(cfg.memory, 64 * MiB); /* bare number is MiB */
+	assert_null(cfg.firmware); /* a kernel alone boots directly */
+	cli_run_free(&cfg);
+
+	/* a kernel with --firmware: the BIOS boots it */
+	const char *fwk[] = { "--kernel", path, "--firmware", path, NULL };
+	assert_int_equal(parse(&cfg, fwk), 0);
+	assert_string_equal(cfg.kernel, path);
+	assert_string_equal(cfg.firmware, path);
 	cli_run_free(&cfg);
 	close(fd);
 	unlink(path);
@@ -136,7 +144,8 @@ static void test_rejections(void **state)
 		{ "--disk", "/tmp,format=vmdk", NULL },
 		{ "--disk", "/tmp,format=", NULL },
 		{ "--boot", "floppy", NULL },
-		{ "--kernel", path, "--firmware", path, NULL },
+		{ "--flat", path, "--firmware", path, NULL },
+		{ "--kernel", path, "--firmware", "/nonexistent", NULL },
 		{ "--kernel", "/nonexistent", NULL },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -53,7 +53,8 @@ static void test_every_command(void **state)
 
 	/* the names the man page documents */
 	const char *names[] = { "version", "status", "pause", "resume", "powerdown",
-				"reset", "stop", "quit", "help" };
+				"reset", "stop", "quit", "help", "console", "serial-read",
+				"screen-text" };
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		assert_true(ctl_cmd_lookup(names[i]) >= 0);
 	assert_int_equal(ARRAY_SIZE(names), CTL_CMD_COUNT);
@@ -116,6 +117,24 @@ static void test_unknown_and_arguments(void **state)
 	parse_fails("quit \"\"", 7, CTL_ERR_BAD_ARGUMENT);
 	m = parse_fails("help a b", 8, CTL_ERR_BAD_ARGUMENT);
 	assert_non_null(strstr(m, "usage: help [COMMAND]"));
+
+	/* the console commands' argument counts (values are the server's) */
+	struct ctl_request req;
+	struct ctl_parse_error err;
+	assert_int_equal(parse("console ro 1234", &req, &err), 0);
+	assert_int_equal(req.cmd, CTL_CMD_CONSOLE);
+	assert_int_equal(req.argc, 2);
+	assert_string_equal(req.argv[1], "1234");
+	m = parse_fails("console rw 1 2", 14, CTL_ERR_BAD_ARGUMENT);
+	assert_non_null(strstr(m, "usage: console [rw|ro] [POS]"));
+	assert_int_equal(parse("serial-read 0", &req, &err), 0);
+	assert_int_equal(req.cmd, CTL_CMD_SERIAL_READ);
+	m = parse_fails("serial-read 1 2", 15, CTL_ERR_BAD_ARGUMENT);
+	assert_non_null(strstr(m, "usage: serial-read [POS]"));
+	assert_int_equal(parse("screen-text 960", &req, &err), 0);
+	assert_int_equal(req.cmd, CTL_CMD_SCREEN_TEXT);
+	parse_fails("screen-text 1 2", 15, CTL_ERR_BAD_ARGUMENT);
+	parse_fails("serial_read", 11, CTL_ERR_UNKNOWN_COMMAND);
 
 	/* more words than CTL_ARGS_MAX: still a clean bad-argument */
 	char many[512] = "help";
@@ -442,6 +461,8 @@ static void test_fuzz(void **state)
 	static const char *seeds[] = {
 		"status", "help \"a b\"", "help \"\\x41\\n\"", "ok a=1 b=\"x y\"",
 		"error state msg", "ttyvm-control 1", "pause", "  quit\r",
+		"console ro 12", "serial-read 4096", "screen-text 0",
+		"ok pos=1 next=2 end=3 lost=0 data=\"a\\x1b[0m\\r\\n\"",
 	};
 	static const char alphabet[] = "ab \t\"\\=xn0\r\x01\x7f\x80\xff";
 	struct ctl_request *req = malloc(sizeof(*req));

@@ -149,6 +149,10 @@ static void test_defaults(void **state)
 	assert_null(cfg.append);
 	assert_null(cfg.flat);
 	assert_null(cfg.serial.path);
+	assert_null(cfg.firmware);
+	assert_int_equal(cfg.boot, BOOT_ORDER_DEFAULT);
+	assert_int_equal(cfg.ndisks, 0);
+	assert_null(cfg.cdrom);
 	vmdef_free(&cfg);
 	assert_true(config_is_empty(&cfg));
 }
@@ -226,6 +230,51 @@ static void test_load_full(void **state)
 	assert_int_equal(vmdef_load(path, &cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.append, "");
 	vmdef_free(&cfg);
+
+	/* firmware boot: disks, a CD-ROM, a boot order */
+	write_text(path, "[vm]\nfirmware = test.bin\nboot = cd\n"
+		   "[disk0]\npath = bzImage\n"
+		   "[Disk1]\nPath = ./initrd.img\ninterface = ahci\nformat = qcow2\n"
+		   "readonly = yes\n"
+		   "[cdrom]\npath = test.bin\n");
+	assert_int_equal(vmdef_load(path, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.firmware, s.flat);
+	assert_int_equal(cfg.boot, BOOT_ORDER_CD);
+	assert_int_equal(cfg.ndisks, 2);
+	assert_string_equal(cfg.disks[0].path, s.kernel);
+	assert_int_equal(cfg.disks[0].iface, DISK_IF_VIRTIO); /* the defaults */
+	assert_int_equal(cfg.disks[0].format, DISK_FMT_AUTO);
+	assert_false(cfg.disks[0].readonly);
+	assert_string_equal(cfg.disks[1].path, s.initrd);
+	assert_int_equal(cfg.disks[1].iface, DISK_IF_AHCI);
+	assert_int_equal(cfg.disks[1].format, DISK_FMT_QCOW2);
+	assert_true(cfg.disks[1].readonly);
+	assert_string_equal(cfg.cdrom, s.flat);
+	assert_null(cfg.kernel);
+	vmdef_free(&cfg);
+
+	/* a disk alone boots through the default firmware; so does net */
+	write_text(path, "[disk0]\npath = bzImage\nformat = raw\n[vm]\nboot = disk\n");
+	assert_int_equal(vmdef_load(path, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.ndisks, 1);
+	assert_int_equal(cfg.disks[0].format, DISK_FMT_RAW);
+	assert_int_equal(cfg.boot, BOOT_ORDER_DISK);
+	assert_null(cfg.firmware);
+	vmdef_free(&cfg);
+	write_text(path, "[vm]\nboot = net\n");
+	assert_int_equal(vmdef_load(path, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.boot, BOOT_ORDER_NET);
+	vmdef_free(&cfg);
+	/* eight disks, the most there may be */
+	char eight[1024] = "";
+	for (int i = 0; i < 8; i++)
+		snprintf(eight + strlen(eight), sizeof(eight) - strlen(eight),
+			 "[disk%d]\npath = bzImage\n", i);
+	write_text(path, eight);
+	assert_int_equal(vmdef_load(path, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.ndisks, 8);
+	assert_string_equal(cfg.disks[7].path, s.kernel);
+	vmdef_free(&cfg);
 	scratch_done(&s);
 }
 
@@ -278,8 +327,60 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "[vm]\nkernel = bzImage\n[disk0]\npath = x\n",
-	  ":3: [disk0]: unknown section; sections are [vm] and [serial]", NULL },
+	{ "[vm]\nkernel = bzImage\n[disks]\npath = x\n",
+	  ":3: [disks]: unknown section; sections are [vm], [serial], [disk0]...[disk7] "
+	  "and [cdrom]", NULL },
+	{ "[vm]\nkernel = bzImage\n[disk01]\npath = bzImage\n",
+	  ":3: [disk01]: unknown section", NULL },
+	{ "[vm]\nkernel = bzImage\n[disk]\npath = bzImage\n", ":3: [disk]: unknown section",
+	  NULL },
+	{ "[vm]\nkernel = bzImage\n[disk8]\npath = bzImage\n",
+	  ":3: [disk8]: at most 8 of these: [disk0] to [disk7]", NULL },
+	{ "[disk99999999999999999999]\n", ":1: [disk99999999999999999999]: at most 8", NULL },
+	{ "[vm]\nkernel = bzImage\n[disk1]\npath = bzImage\n",
+	  ":3: [disk1]: [disk0] is missing; number them from [disk0] without gaps", NULL },
+	{ "[disk0]\npath = bzImage\n[disk2]\npath = bzImage\n",
+	  ":3: [disk2]: [disk1] is missing", NULL },
+	{ "[disk0]\ninterface = ahci\n", ":1: [disk0]: needs path; give a file name", NULL },
+	{ "[disk0]\n", ":1: [disk0]: needs path", NULL },
+	{ "[disk0]\npath = bzImage\n[disk1]\nreadonly = yes\n", ":3: [disk1]: needs path",
+	  NULL },
+	{ "[disk0]\npath = bzImage\ninterface = scsi\n",
+	  ":3: [disk0] interface = scsi: not allowed; use one of: virtio, ahci", NULL },
+	{ "[disk0]\npath = bzImage\nformat = vmdk\n",
+	  ":3: [disk0] format = vmdk: not allowed; use one of: auto, raw, qcow2", NULL },
+	{ "[disk0]\npath = bzImage\nreadonly = perhaps\n",
+	  ":3: [disk0] readonly = perhaps: not a boolean", NULL },
+	{ "[disk0]\npath = nope.img\n",
+	  ":2: [disk0] path = @D@/nope.img: No such file or directory", NULL },
+	{ "[disk0]\npath = .\n", ":2: [disk0] path = @D@: not a regular file", NULL },
+	{ "[disk0]\npath =\n", ":2: [disk0] path: empty; give a file name", NULL },
+	{ "[disk0]\npath = bzImage\nsize = 10G\n",
+	  ":3: [disk0] size: unknown key; [disk0] takes path, interface, format, readonly",
+	  NULL },
+	{ "[disk0]\npath = bzImage\n[disk0]\n",
+	  ":3: [disk0]: section given twice (first on line 1)", NULL },
+	{ "[disk3]\npath = bzImage\n[DISK3]\n", ":3: [disk3]: section given twice", NULL },
+	{ "[disk0]\npath = bzImage\nPATH = x\n",
+	  ":3: [disk0] path: given twice (first on line 2)", NULL },
+	{ "[cdrom]\npath = missing.iso\n",
+	  ":2: [cdrom] path = @D@/missing.iso: No such file or directory", NULL },
+	{ "[cdrom]\npath =\n", ":2: [cdrom] path: empty", NULL },
+	{ "[cdrom]\nfile = x.iso\n", ":2: [cdrom] file: unknown key; [cdrom] takes path",
+	  NULL },
+	{ "[vm]\nboot = floppy\nkernel = bzImage\n",
+	  ":2: [vm] boot = floppy: not allowed; use one of: auto, cd, disk, net", NULL },
+	{ "[vm]\nboot = cd\n[disk0]\npath = bzImage\n",
+	  ":2: [vm] boot = cd: needs [cdrom] path", NULL },
+	{ "[vm]\nboot = disk\n[cdrom]\npath = bzImage\n",
+	  ":2: [vm] boot = disk: needs [disk0] path", NULL },
+	{ "[vm]\nfirmware = missing.bin\n",
+	  ":2: [vm] firmware = @D@/missing.bin: No such file or directory", NULL },
+	{ "[vm]\nflat = test.bin\nfirmware = bzImage\n",
+	  ":3: [vm] firmware: cannot be used together with [vm] flat (line 2)", NULL },
+	{ "[vm]\nacpi = false\n[serial]\nmode = none\n[cdrom]\n",
+	  ": nothing to boot: set [vm] kernel (or [vm] flat), or give the firmware a "
+	  "[disk0] or [cdrom] path", NULL },
 	{ "[vm]\nkernel = bzImage\ncolour = blue\n",
 	  ":3: [vm] colour: unknown key; [vm] takes name, memory, cpus, kernel, initrd, "
 	  "append, flat, acpi", NULL },
@@ -482,6 +583,17 @@ static void test_template(void **state)
 	assert_int_equal(vmdef_load(path, &cfg, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "t.ini:2: [vm] kernel: empty"));
 
+	/* a blank disk and CD-ROM in a template: the instance counts */
+	write_text(path, "[vm]\nboot = cd\n[disk0]\npath =\nformat = qcow2\n[cdrom]\npath =\n");
+	assert_int_equal(vmdef_load_flags(path, VMDEF_TEMPLATE, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.ndisks, 1);
+	assert_null(cfg.disks[0].path);
+	assert_int_equal(cfg.disks[0].format, DISK_FMT_QCOW2);
+	assert_null(cfg.cdrom);
+	vmdef_free(&cfg);
+	assert_int_equal(vmdef_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "t.ini:4: [disk0] path: empty"));
+
 	/* a template still refuses what no filling-in can mend */
 	write_text(path, "[vm]\nkernel =\nflat = x.bin\n");
 	assert_int_equal(vmdef_load_flags(path, VMDEF_TEMPLATE, &cfg, err, sizeof(err)),
@@ -593,6 +705,50 @@ static void test_round_trip(void **state)
 	round_trip(path, &cfg);
 	vmdef_free(&cfg);
 
+	/* firmware boot: every disk key, the CD-ROM, each boot order */
+	static const enum boot_order boots[] = { BOOT_ORDER_DEFAULT, BOOT_ORDER_CD,
+						 BOOT_ORDER_DISK, BOOT_ORDER_NET };
+	vmdef_defaults(&cfg);
+	cfg.firmware = strdup(s.flat);
+	cfg.cdrom = strdup(s.initrd);
+	for (unsigned int i = 0; i < VM_MAX_DISKS; i++) {
+		cfg.disks[i].path = strdup(i % 2 ? s.kernel : s.initrd);
+		cfg.disks[i].iface = i % 3 == 1 ? DISK_IF_AHCI : DISK_IF_VIRTIO;
+		cfg.disks[i].format = (enum disk_format)(i % 3);
+		cfg.disks[i].readonly = i % 4 == 3;
+	}
+	cfg.ndisks = VM_MAX_DISKS;
+	for (size_t i = 0; i < ARRAY_SIZE(boots); i++) {
+		cfg.boot = boots[i];
+		round_trip(path, &cfg);
+	}
+	text = read_text(path);
+	assert_non_null(strstr(text, "\nboot = net\n"));
+	assert_non_null(strstr(text, "\n[disk0]\n"));
+	assert_non_null(strstr(text, "\n[disk7]\n"));
+	assert_null(strstr(text, "[disk8]"));
+	assert_non_null(strstr(text, "\ninterface = ahci\n"));
+	assert_non_null(strstr(text, "\nformat = qcow2\n"));
+	assert_non_null(strstr(text, "\nreadonly = true\n"));
+	assert_non_null(strstr(text, "\n[cdrom]\n"));
+	free(text);
+	/* fewer disks: the sections go */
+	for (unsigned int i = 1; i < VM_MAX_DISKS; i++) {
+		free(cfg.disks[i].path);
+		cfg.disks[i].path = NULL;
+	}
+	cfg.ndisks = 1;
+	free(cfg.cdrom);
+	cfg.cdrom = NULL;
+	cfg.boot = BOOT_ORDER_DISK;
+	round_trip(path, &cfg);
+	text = read_text(path);
+	assert_null(strstr(text, "[disk1]"));
+	assert_non_null(strstr(text, "\n[cdrom]\n# ISO image"));
+	assert_non_null(strstr(strstr(text, "\n[cdrom]\n"), "\n#path =\n"));
+	free(text);
+	vmdef_free(&cfg);
+
 	/* run-time settings are neither written nor compared, and stay the
 	 * caller's (vmdef_free frees them) */
 	vmdef_defaults(&cfg);
@@ -600,6 +756,7 @@ static void test_round_trip(void **state)
 	cfg.control_socket = strdup("/run/x.sock");
 	cfg.screen_text = strdup("/tmp/screen.txt");
 	cfg.screenshot = strdup("/tmp/shot.png");
+	cfg.debugcon = strdup("/tmp/debugcon.txt");
 	round_trip(path, &cfg);
 	text = read_text(path);
 	assert_null(strstr(text, "sock"));
@@ -714,16 +871,39 @@ static void test_save_rejects(void **state)
 	assert_non_null(strstr(err, "nothing to boot"));
 	cfg.kernel = strdup(s.kernel);
 
-	/* what no key holds yet is refused, not silently dropped */
-	cfg.disks[0].path = strdup("/tmp/disk.img");
+	/* disks: too many, one without a path, bad values, boot orders */
+	cfg.ndisks = VM_MAX_DISKS + 1;
+	assert_int_equal(vmdef_save(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "keep.ini: 9 of [diskN]: at most 8"));
 	cfg.ndisks = 1;
 	assert_int_equal(vmdef_save(path, &cfg, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "keep.ini: this VM has disks, which this version"));
-	cfg.cdrom = strdup("/tmp/x.iso");
-	cfg.firmware = strdup("/tmp/bios.bin");
+	assert_non_null(strstr(err, "keep.ini: [disk0] path: not set; give a file name"));
+	cfg.disks[0].path = strdup("");
+	assert_int_equal(vmdef_save(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[disk0] path: empty"));
+	free(cfg.disks[0].path);
+	cfg.disks[0].path = strdup("/tmp/disk.img");
+	cfg.disks[0].iface = (enum disk_iface)5;
+	assert_int_equal(vmdef_save(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[disk0] interface: not allowed; use one of: virtio, ahci"));
+	cfg.disks[0].iface = DISK_IF_AHCI;
+	cfg.disks[0].format = (enum disk_format)9;
+	assert_int_equal(vmdef_save(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[disk0] format: not allowed; use one of: auto, raw, qcow2"));
+	cfg.disks[0].format = DISK_FMT_RAW;
 	cfg.boot = BOOT_ORDER_CD;
 	assert_int_equal(vmdef_save(path, &cfg, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "this VM has firmware"));
+	assert_non_null(strstr(err, "keep.ini: [vm] boot = cd: needs [cdrom] path"));
+	cfg.boot = (enum boot_order)17;
+	assert_int_equal(vmdef_save(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[vm] boot: not allowed; use one of: auto, cd, disk, net"));
+	cfg.boot = BOOT_ORDER_DEFAULT;
+	cfg.firmware = strdup("/tmp/bios.bin");
+	cfg.flat = strdup(s.flat);
+	free(cfg.kernel);
+	cfg.kernel = NULL;
+	assert_int_equal(vmdef_save(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[vm] flat: cannot be used together with [vm] firmware"));
 
 	after = read_text(path);
 	assert_string_equal(before, after);
@@ -819,7 +999,7 @@ static void test_presets(void **state)
 	char dir[PATH_MAX], path[PATH_MAX + 256], err[VMDEF_ERR_MAX];
 	struct dirent *e;
 	DIR *d;
-	int n = 0, linux_direct = 0;
+	int n = 0, linux_direct = 0, install_iso = 0, disk_image = 0;
 	(void)state;
 
 	data_path("presets", dir, sizeof(dir));
@@ -846,11 +1026,31 @@ static void test_presets(void **state)
 			assert_true(cfg.acpi);
 			assert_int_equal(cfg.serial.kind, SERIAL_STDIO);
 		}
+		if (strcmp(e->d_name, "install-iso.ini") == 0) {
+			install_iso = 1;
+			assert_int_equal(cfg.memory, 2 * GiB);
+			assert_int_equal(cfg.boot, BOOT_ORDER_CD);
+			assert_null(cfg.cdrom); /* to be filled in */
+			assert_int_equal(cfg.ndisks, 0); /* ttyvm create makes one */
+			assert_null(cfg.kernel);
+			assert_null(cfg.firmware); /* the default */
+		}
+		if (strcmp(e->d_name, "disk-image.ini") == 0) {
+			disk_image = 1;
+			assert_int_equal(cfg.boot, BOOT_ORDER_DISK);
+			assert_int_equal(cfg.ndisks, 1);
+			assert_null(cfg.disks[0].path); /* to be filled in */
+			assert_int_equal(cfg.disks[0].iface, DISK_IF_VIRTIO);
+			assert_int_equal(cfg.disks[0].format, DISK_FMT_AUTO);
+			assert_null(cfg.cdrom);
+		}
 		vmdef_free(&cfg);
 	}
 	closedir(d);
-	assert_true(n >= 1);
+	assert_true(n >= 3);
 	assert_true(linux_direct);
+	assert_true(install_iso);
+	assert_true(disk_image);
 }
 
 /* data/defaults.ini shows the built-in defaults: they must agree. */

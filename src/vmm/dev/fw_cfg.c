@@ -314,11 +314,20 @@ int fw_cfg_add_boot_device(struct fw_cfg *fw, enum fw_cfg_boot_kind kind,
 	return r;
 }
 
+/* Where a kind goes in the boot order: an option ROM that boots a kernel
+ * (linuxboot) always first, then CD-ROMs and disks as asked. */
+static int fw_cfg_boot_rank(enum fw_cfg_boot_kind kind, bool cd_first)
+{
+	if (kind == FW_CFG_BOOT_ROM)
+		return 0;
+	return (kind == FW_CFG_BOOT_CDROM) == cd_first ? 1 : 2;
+}
+
 static int fw_cfg_boot_cmp(const void *a, const void *b, bool cd_first)
 {
 	const struct fw_cfg_bootdev *x = a, *y = b;
-	int kx = (x->kind == FW_CFG_BOOT_CDROM) == cd_first ? 0 : 1;
-	int ky = (y->kind == FW_CFG_BOOT_CDROM) == cd_first ? 0 : 1;
+	int kx = fw_cfg_boot_rank(x->kind, cd_first);
+	int ky = fw_cfg_boot_rank(y->kind, cd_first);
 
 	if (kx != ky)
 		return kx - ky;

@@ -99,7 +99,7 @@ struct guest_mem;
 #define FW_CFG_FILE_NAME_LEN 56
 #define FW_CFG_FILE_ENTRY_LEN 64
 #define FW_CFG_MAX_FILES    256
-#define FW_CFG_MAX_ITEM     (64u << 20)  /* largest item (a kernel): 64 MiB */
+#define FW_CFG_MAX_ITEM     (512u << 20) /* largest item (an initrd): 512 MiB */
 
 /* QEMU's struct e820_entry in "etc/e820": le64 address, le64 length, le32 type */
 #define FW_CFG_E820_ENTRY_LEN 20
@@ -140,7 +140,11 @@ bool fw_cfg_has_file(struct fw_cfg *fw, const char *name);
 
 /* --- boot devices ------------------------------------------------------ */
 
-enum fw_cfg_boot_kind { FW_CFG_BOOT_CDROM, FW_CFG_BOOT_DISK };
+enum fw_cfg_boot_kind {
+	FW_CFG_BOOT_CDROM,
+	FW_CFG_BOOT_DISK,
+	FW_CFG_BOOT_ROM,    /* an option ROM that boots by itself (linuxboot) */
+};
 
 #define FW_CFG_OFW_PATH_MAX 128
 #define FW_CFG_MAX_BOOT_DEVICES 16
@@ -155,9 +159,9 @@ int fw_cfg_add_boot_device(struct fw_cfg *fw, enum fw_cfg_boot_kind kind,
 			   unsigned int index, const char *ofw_path);
 
 /*
- * Writes the "bootorder" file from the registered devices: CD-ROMs first
- * when cd_first, then disks (or the other way round), each kind in index
- * order, one path per line.  Without devices no file is added (SeaBIOS
+ * Writes the "bootorder" file from the registered devices: option ROMs
+ * first, then CD-ROMs when cd_first, then disks (or the other way round),
+ * each kind in index order, one path per line.  Without devices no file is added (SeaBIOS
  * then uses the CMOS boot order).  0 or -errno as fw_cfg_add_file().
  */
 int fw_cfg_set_bootorder(struct fw_cfg *fw, bool cd_first);
