@@ -128,14 +128,18 @@ void tui_draw_keybar(struct tui *ui, WINDOW *win, const char *const *pairs)
 	for (size_t i = 0; pairs[i] && pairs[i + 1] && x < w; i += 2) {
 		if (x)
 			x++;
+		/* "sStart" for a one-letter key (as mc's "1Help"), "Esc Back" */
 		int kl = (int)strlen(pairs[i]), ll = (int)strlen(pairs[i + 1]);
-		if (x + kl + ll > w)
+		int gap = kl > 1;
+		if (x + kl + gap + ll > w)
 			break;
 		wattrset(win, (attr_t)ui->style[TUI_S_KEY]);
 		mvwaddstr(win, y, x, pairs[i]);
+		if (gap)
+			waddch(win, ' ');
 		wattrset(win, (attr_t)ui->style[TUI_S_KEYLABEL]);
 		waddstr(win, pairs[i + 1]);
-		x += kl + ll;
+		x += kl + gap + ll;
 	}
 	wattrset(win, A_NORMAL);
 }

@@ -6,11 +6,11 @@
  * Enter goes on, Esc goes back a step (the answers stay), F10 leaves.
  * The answers, their checks and the step order are the model's
  * (tui_wizard_model.c); this file draws them and, at the end, creates
- * the VM on a job thread so the screen stays alive: vmstore_create()
- * writes the definition and makes the data directory, img_create()
- * (vmm/block/img.h) makes a new disk with progress shown, and if that
- * fails the half-made VM is deleted again; then vmstore_start() when
- * asked.
+ * the VM on a job thread so the screen stays alive, as `ttyvm create`
+ * does: vmstore_disk_create() makes a new disk (img_create underneath)
+ * with its progress shown, vmstore_create() writes the definition, and
+ * if that fails the new disk is removed again; then vmstore_start()
+ * when asked.
  */
 #include "ui/tui_ui.h"
 
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "ui/tui_wizard.h"
-#include "vmm/block/img.h"
+#include <unistd.h>
 
 static const char *const tui_wiz_keys[] = {
 	"Enter", "Next", "Tab", "Field", "Esc", "Back", "F10", "Cancel", NULL
@@ -116,11 +116,15 @@ static enum tui_form_end tui_wiz_page_boot(struct tui_wiz_ui *z)
 	if (c < TUI_BOOT_COUNT) {
 		char err[VMSTORE_ERR_MAX];
 		tui_wiz_set_preset(&z->w, "", err, sizeof(err));
-		z->w.boot = (enum tui_wiz_boot)c;
+		tui_wiz_set_boot(&z->w, (enum tui_wiz_boot)c);
 		return TUI_FORM_NEXT;
 	}
 	char err[VMSTORE_ERR_MAX];
 	if (tui_wiz_set_preset(&z->w, z->presets[c - TUI_BOOT_COUNT].name, err, sizeof(err))) {
+		tui_show_text(z->ui, "Preset", err);
+		return TUI_FORM_STAY;
+	}
+	if (!tui_wiz_boot_supported(z->w.boot, err, sizeof(err))) {
 		tui_show_text(z->ui, "Preset", err);
 		return TUI_FORM_STAY;
 	}
@@ -295,36 +299,54 @@ struct tui_create_job {
 	struct tui_wiz_ui *z;
 	struct vm_config cfg;
 	uint64_t disk_size;
+	enum disk_format disk_format;
 	bool start;
 	int rc;
 	char err[VMSTORE_ERR_MAX];
 	struct vmstore_started started;
 };
 
-static void tui_create_progress(void *opaque, uint64_t done, uint64_t total)
+static void tui_create_progress(void *ctx, const char *file, uint64_t done, uint64_t total)
 {
-	struct tui_create_job *j = opaque;
+	struct tui_create_job *j = ctx;
+	const char *base = strrchr(file, '/');
+	char what[128];
 
-	tui_job_progress(&j->job, total ? (int)(done * 100 / total) : 100, "creating the disk");
+	snprintf(what, sizeof(what), "creating %s", base ? base + 1 : file);
+	tui_job_progress(&j->job, total ? (int)(done * 100 / total) : 100, what);
 }
 
 static void tui_create_run(struct tui_job *job)
 {
 	struct tui_create_job *j = (struct tui_create_job *)job;
 
-	tui_job_progress(job, -1, "writing the definition");
-	j->rc = vmstore_create(&j->cfg, j->err, sizeof(j->err));
-	if (j->rc)
-		return;
+	char *disk = NULL;
+
 	if (j->disk_size) {
-		j->rc = img_create(j->cfg.disks[0].path, j->cfg.disks[0].format, j->disk_size, NULL,
-				   tui_create_progress, j, j->err, sizeof(j->err));
-		if (j->rc) {
-			/* no VM without its disk: take the definition back */
-			vmstore_delete(j->cfg.name, VMSTORE_DELETE_DATA, NULL, 0);
+		struct disk_config *d = &j->cfg.disks[j->cfg.ndisks];
+
+		if (j->cfg.ndisks >= VM_MAX_DISKS) {
+			snprintf(j->err, sizeof(j->err), "%s: no room for another disk", j->cfg.name);
+			j->rc = -E2BIG;
 			return;
 		}
+		tui_job_progress(job, 0, "creating the disk");
+		j->rc = vmstore_disk_create(j->cfg.name, j->disk_size, j->disk_format,
+					    tui_create_progress, j, &disk, j->err, sizeof(j->err));
+		if (j->rc)
+			return;
+		memset(d, 0, sizeof(*d));
+		d->path = strdup(disk);
+		d->format = j->disk_format;
+		j->cfg.ndisks++;
 	}
+	tui_job_progress(job, -1, "writing the definition");
+	j->rc = vmstore_create(&j->cfg, j->err, sizeof(j->err));
+	if (j->rc && disk)
+		unlink(disk); /* no disk without its VM */
+	free(disk);
+	if (j->rc)
+		return;
 	if (j->start) {
 		tui_job_progress(job, -1, "starting the VM");
 		j->rc = vmstore_start(j->cfg.name, 30000, &j->started, j->err, sizeof(j->err));
@@ -369,6 +391,7 @@ static bool tui_wiz_create(struct tui_wiz_ui *z)
 	}
 	j->z = z;
 	j->start = z->w.start;
+	j->disk_format = z->w.disk_format;
 	j->job.run = tui_create_run;
 	j->job.done = tui_create_done;
 	snprintf(j->job.what, sizeof(j->job.what), "creating %s", z->w.name);

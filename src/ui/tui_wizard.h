@@ -75,6 +75,10 @@ void tui_wiz_free(struct tui_wiz *w);
  */
 int tui_wiz_set_preset(struct tui_wiz *w, const char *preset, char *err, size_t errlen);
 
+/* Chooses what to boot; choosing an ISO also asks for a new disk to
+ * install onto (when none is chosen yet). */
+void tui_wiz_set_boot(struct tui_wiz *w, enum tui_wiz_boot b);
+
 /*
  * Whether this ttyvm's definitions can hold a kind of boot, disk,
  * network or display (some keys arrive with later work: [diskN],
@@ -86,7 +90,7 @@ bool tui_wiz_net_saved(enum tui_wiz_net n, char *why, size_t len);
 bool tui_wiz_display_saved(enum tui_wiz_display d, char *why, size_t len);
 
 /* true when this ttyvm's definitions have a section called section
- * (or, for "disk"/"net", an indexed one: disk0, net0, ...). */
+ * (or, for "disk"/"net", an indexed one: diskN, disk0, ...). */
 bool tui_wiz_have_section(const char *section);
 
 /*
@@ -113,9 +117,10 @@ void tui_wiz_position(const struct tui_wiz *w, enum tui_wiz_step s, unsigned int
 
 /*
  * The definition the answers make, into cfg (overwritten; free with
- * vmdef_free()).  Every answer is checked again.  A new disk's path is
- * DATA/NAME/disk0.qcow2 (or .img); *new_disk_size is its size in bytes
- * (0: no disk to create).  0, or -errno with the problem in err.
+ * vmdef_free()).  Every answer is checked again.  A new disk is not in
+ * cfg: *new_disk_size is its size in bytes (0: none), to be made with
+ * vmstore_disk_create() in w->disk_format and added as the next disk.
+ * 0, or -errno with the problem in err.
  */
 int tui_wiz_build(const struct tui_wiz *w, struct vm_config *cfg, uint64_t *new_disk_size,
 		  char *err, size_t errlen);

@@ -46,12 +46,29 @@ static void tui_wiz_answers_from_base(struct tui_wiz *w)
 	snprintf(w->memory, sizeof(w->memory), "%s", mem);
 	snprintf(w->cpus, sizeof(w->cpus), "%u", w->base.cpus);
 	snprintf(w->append, sizeof(w->append), "%s", w->base.append ? w->base.append : "");
+	/* a preset's paths are left empty for the user: tell its kind by
+	 * the keys it does set */
 	if (w->base.append || w->base.initrd || w->base.kernel)
-		w->boot = TUI_BOOT_KERNEL;
-	else if (w->base.cdrom)
-		w->boot = TUI_BOOT_ISO;
-	else if (w->base.ndisks)
-		w->boot = TUI_BOOT_DISK;
+		tui_wiz_set_boot(w, TUI_BOOT_KERNEL);
+	else if (w->base.cdrom || w->base.boot == BOOT_ORDER_CD)
+		tui_wiz_set_boot(w, TUI_BOOT_ISO);
+	else if (w->base.ndisks || w->base.boot == BOOT_ORDER_DISK)
+		tui_wiz_set_boot(w, TUI_BOOT_DISK);
+}
+
+void tui_wiz_set_boot(struct tui_wiz *w, enum tui_wiz_boot b)
+{
+	char why[160];
+
+	if ((unsigned int)b >= TUI_BOOT_COUNT)
+		return;
+	/* an installer needs a disk to install onto */
+	if (b == TUI_BOOT_ISO && w->boot != TUI_BOOT_ISO && w->disk == TUI_DISK_NONE &&
+	    tui_wiz_disk_supported(TUI_DISK_NEW, why, sizeof(why))) {
+		w->disk = TUI_DISK_NEW;
+		w->disk_format = DISK_FMT_QCOW2;
+	}
+	w->boot = b;
 }
 
 void tui_wiz_init(struct tui_wiz *w, const struct vmstore_host *host)
@@ -110,8 +127,10 @@ bool tui_wiz_have_section(const char *section)
 	for (unsigned int i = 0; vmdef_key_info(i, &s, &k, &h); i++) {
 		if (strcmp(s, section) == 0)
 			return true;
-		/* an indexed section: disk0, net0, ... */
-		if (strncmp(s, section, n) == 0 && isdigit((unsigned char)s[n]))
+		/* an indexed section, as the schema names it (diskN) or one
+		 * instance (disk0) */
+		if (strncmp(s, section, n) == 0 &&
+		    (isdigit((unsigned char)s[n]) || strcmp(s + n, "N") == 0))
 			return true;
 	}
 	return false;
@@ -503,23 +522,10 @@ int tui_wiz_build(const struct tui_wiz *w, struct vm_config *cfg, uint64_t *new_
 				cfg->disks[0].format = DISK_FMT_AUTO;
 				cfg->ndisks = 1;
 			}
-		} else {
-			struct vmstore_files f;
-			char path[VMSTORE_PATH_MAX + 32];
-			if (!(r = tui_wiz_recheck(w, tui_wiz_check_disk_size, w->disk_size,
-						  "disk size", err, errlen)) &&
-			    !(r = vmstore_files(w->name, &f))) {
-				snprintf(path, sizeof(path), "%s/disk0.%s", f.data,
-					 w->disk_format == DISK_FMT_RAW ? "img" : "qcow2");
-				r = tui_wiz_dup(&cfg->disks[0].path, path);
-				cfg->disks[0].format = w->disk_format == DISK_FMT_RAW ?
-						       DISK_FMT_RAW : DISK_FMT_QCOW2;
-				cfg->ndisks = 1;
-				parse_size(w->disk_size, GiB, new_disk_size);
-			} else if (r && !err[0]) {
-				snprintf(err, errlen, "%s: finding its files: %s", w->name,
-					 strerror(-r));
-			}
+		} else if (!(r = tui_wiz_recheck(w, tui_wiz_check_disk_size, w->disk_size,
+						 "disk size", err, errlen))) {
+			/* made by the caller (vmstore_disk_create), then added */
+			parse_size(w->disk_size, GiB, new_disk_size);
 		}
 	}
 	if (r) {

@@ -451,11 +451,46 @@ static void test_tui_no_color_and_vm_outlives_tui(void **state)
 		 harness_guest("testkernel.bzImage"));
 	write_text(path, def);
 
-	start_tui(e, "NO_COLOR=1");
+	/* the editor: a script that changes the memory, as a person would */
+	start_tui(e, "NO_COLOR=1 EDITOR='sed -i s/^memory.*/memory=48M/'");
 	wait_for(e, "tk1", "stopped", WAIT_S);
 	const char *s = capture(e, true);
 	assert_false(has_colour(s));
 	assert_true(sgr_any(s, sgr_reverse)); /* title, header, selection: reverse video */
+
+	/* e: the definition is edited, checked and saved; the list shows it */
+	keys(e, "e");
+	wait_for(e, NULL, "definition saved", WAIT_S);
+	wait_for(e, "tk1", "48M", WAIT_S);
+
+	/* l: a clone under a name checked as it is typed */
+	keys(e, "l");
+	wait_for(e, NULL, "tk1-clone", WAIT_S);
+	keys(e, "C-u");
+	type(e, "tk1");
+	wait_for(e, NULL, "a VM called tk1 exists", WAIT_S);
+	keys(e, "C-u");
+	type(e, "tk2");
+	keys(e, "Enter");
+	wait_for(e, NULL, "tk1: cloned as tk2", WAIT_S);
+	wait_for(e, "tk2", "stopped", WAIT_S);
+	wait_for(e, "tk2", "48M", WAIT_S);
+
+	/* D: deleted after asking, once with Esc (nothing happens) */
+	keys(e, "D");
+	wait_for(e, NULL, "Delete the VM tk2?", WAIT_S);
+	keys(e, "Escape");
+	wait_for(e, "tk2", "stopped", WAIT_S);
+	keys(e, "D");
+	wait_for(e, NULL, "Delete the VM tk2?", WAIT_S);
+	keys(e, "a");
+	wait_for(e, NULL, "tk2: deleted with its disks", WAIT_S);
+	snprintf(path, sizeof(path), "%s/config/vms/tk2.ini", e->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/config/vms/tk1.ini", e->dir);
+	assert_int_equal(access(path, F_OK), 0);
+	keys(e, "g");
+	wait_for(e, NULL, "─ tk1 ─", WAIT_S);
 
 	keys(e, "s");
 	wait_for(e, "tk1", "running", VM_WAIT_S);

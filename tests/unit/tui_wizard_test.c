@@ -383,11 +383,23 @@ static void test_build_refuses_bad_answers(void **state)
 		assert_non_null(strstr(err, "[disk0]"));
 		assert_int_equal(disk, 0);
 	} else {
+		/* the disk is the caller's to make: only its size comes back */
 		assert_int_equal(tui_wiz_build(&e->w, &cfg, &disk, err, sizeof(err)), 0);
 		assert_int_equal(disk, 2ULL << 30);
-		assert_int_equal(cfg.ndisks, 1);
-		assert_non_null(strstr(cfg.disks[0].path, "/data/disk/disk0.qcow2"));
+		assert_int_equal(cfg.ndisks, 0);
 		vmdef_free(&cfg);
+		/* an existing disk is in the definition as it is */
+		e->w.disk = TUI_DISK_EXISTING;
+		snprintf(e->w.disk_path, sizeof(e->w.disk_path), "%s", e->initrd);
+		assert_int_equal(tui_wiz_build(&e->w, &cfg, &disk, err, sizeof(err)), 0);
+		assert_int_equal(disk, 0);
+		assert_int_equal(cfg.ndisks, 1);
+		assert_string_equal(cfg.disks[0].path, e->initrd);
+		vmdef_free(&cfg);
+		e->w.disk = TUI_DISK_EXISTING;
+		snprintf(e->w.disk_path, sizeof(e->w.disk_path), "%s/missing.img", e->dir);
+		assert_int_equal(tui_wiz_build(&e->w, &cfg, &disk, err, sizeof(err)), -ENOENT);
+		assert_non_null(strstr(err, "disk image"));
 	}
 }
 
