@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "util/parse.h"
 #include "ui/vmdef.h"
+#include "ui/vmstore.h"
 #include "util/util.h"
 #include "vmm/block/blk.h"
 #include "vmm/vmm.h"
@@ -29,8 +30,11 @@
 void cli_run_usage(FILE *out)
 {
 	fputs("usage: ttyvm run --kernel FILE [options]\n"
+	      "       ttyvm run NAME [options]\n"
 	      "\n"
-	      "Runs a virtual machine in the foreground until the guest powers off.\n"
+	      "Runs a virtual machine in the foreground until the guest powers off:\n"
+	      "the one the options describe, or VM NAME as its definition says (see\n"
+	      "ttyvm.ini(5)), with the options given after NAME on top.\n"
 	      "\n"
 	      "Boot:\n"
 	      "  -k, --kernel FILE     Linux bzImage (64-bit boot protocol) or ELF vmlinux (PVH)\n"
@@ -374,9 +378,20 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 int cli_run(int argc, char **argv)
 {
 	struct vm_config cfg;
+	char err[VMSTORE_ERR_MAX];
 	int r;
 
 	cli_run_defaults(&cfg);
+	/* ttyvm run NAME [options]: the definition, the options on top */
+	if (argc > 1 && argv[1][0] != '-') {
+		cli_run_free(&cfg);
+		if (vmstore_load(argv[1], &cfg, err, sizeof(err))) {
+			log_error("run: %s", err);
+			return VMM_EXIT_ERROR;
+		}
+		argc--;
+		argv++; /* NAME stands where the verb stood */
+	}
 	r = cli_run_parse(argc, argv, &cfg);
 	if (r) {
 		cli_run_free(&cfg);

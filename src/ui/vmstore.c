@@ -437,35 +437,41 @@ int vmstore_mkdir_data(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+int vmstore_write_new_def(const char *def, const struct vm_config *cfg, char *err,
+			  size_t errlen)
+{
+	int fd = open(def, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), r;
+
+	if (fd < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			return vmstore_fail(err, errlen, r, "a VM named '%s' exists already (%s)",
+					    cfg->name, def);
+		return vmstore_fail(err, errlen, r, "%s: %s", def, strerror(-r));
+	}
+	close(fd);
+	r = vmdef_save(def, cfg, err, errlen);
+	if (r)
+		unlink(def); /* the empty claim */
+	return r;
+}
+
 int vmstore_create(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	struct vmstore_files *f;
-	int fd, r;
+	int r;
 
 	f = vmstore_files_new(cfg->name, err, errlen, &r);
 	if (!f)
 		return r;
 	r = vmstore_mkdir_vms(err, errlen);
-	if (r)
-		goto out;
-	/* claim the name first: of two creates of one name, one wins */
-	fd = open(f->def, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r = -errno;
-		if (r == -EEXIST)
-			vmstore_fail(err, errlen, r, "a VM named '%s' exists already (%s)",
-				     cfg->name, f->def);
-		else
-			vmstore_fail(err, errlen, r, "%s: %s", f->def, strerror(-r));
-		goto out;
-	}
-	close(fd);
-	r = vmstore_mkdir_data(f->data, err, errlen);
+	if (!r && access(f->def, F_OK) == 0)
+		r = vmstore_fail(err, errlen, -EEXIST, "a VM named '%s' exists already (%s)",
+				 cfg->name, f->def);
 	if (!r)
-		r = vmdef_save(f->def, cfg, err, errlen);
-	if (r)
-		unlink(f->def); /* the empty claim; the data directory may stay */
-out:
+		r = vmstore_mkdir_data(f->data, err, errlen);
+	if (!r)
+		r = vmstore_write_new_def(f->def, cfg, err, errlen);
 	free(f);
 	return r;
 }

@@ -410,8 +410,8 @@ static char *vmstore_copy_name(const char *dir, const char *path)
  * Disks outside src's data directory: read-only ones are shared; writable
  * ones refused, shared or copied as flags say.  Copies go to dst_data.
  */
-static int vmstore_clone_external(struct vm_config *cfg, const char *real_src,
-				  const char *dst_data, unsigned int flags,
+static int vmstore_clone_external(struct vm_config *cfg, const char *src,
+				  const char *real_src, const char *dst_data, unsigned int flags,
 				  vmstore_progress_fn progress, void *ctx, char *err,
 				  size_t errlen)
 {
@@ -431,7 +431,7 @@ static int vmstore_clone_external(struct vm_config *cfg, const char *real_src,
 			return vmstore_fail(err, errlen, -EXDEV, "disk %s is outside %s's data "
 					    "directory and writable: share it (both VMs write "
 					    "it; never run them at once) or copy it", d->path,
-					    cfg->name);
+					    src);
 		copy = vmstore_copy_name(dst_data, d->path);
 		if (!copy)
 			return vmstore_fail(err, errlen, -ENOMEM, "out of memory");
@@ -448,82 +448,100 @@ static int vmstore_clone_external(struct vm_config *cfg, const char *real_src,
 	return 0;
 }
 
+/*
+ * What clone and rename start with: the files of both names, both
+ * pid-file locks, the new name free, and the old definition loaded with
+ * its data directory resolved.  Undone by vmstore_pair_end().
+ */
+struct vmstore_pair {
+	struct vmstore_files *from, *to;
+	int lock_from, lock_to;
+	struct vm_config cfg;
+	char real_from[PATH_MAX];    /* "" when it has no data directory */
+};
+
+static int vmstore_pair_begin(struct vmstore_pair *p, const char *what, const char *from,
+			      const char *to, char *err, size_t errlen)
+{
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->lock_from = p->lock_to = -1;
+	p->from = vmstore_files_new(from, err, errlen, &r);
+	if (p->from)
+		p->to = vmstore_files_new(to, err, errlen, &r);
+	if (!p->to)
+		return r;
+	if (strcmp(from, to) == 0)
+		return vmstore_fail(err, errlen, -EEXIST, "%s %s: the new name is the old one",
+				    what, from);
+	r = vmstore_lock(from, p->from, &p->lock_from, err, errlen);
+	if (!r)
+		r = vmstore_lock(to, p->to, &p->lock_to, err, errlen);
+	if (!r)
+		r = vmstore_check_free(to, p->to, err, errlen);
+	if (r)
+		return r;
+	r = vmdef_load_flags(p->from->def, VMDEF_NO_FILE_CHECK, &p->cfg, err, errlen);
+	if (r == -ENOENT)
+		vmstore_fail(err, errlen, r, "no VM named '%s' (no definition at %s)", from,
+			     p->from->def);
+	if (r)
+		return r;
+	vmstore_real_dir(p->from->data, p->real_from);
+	snprintf(p->cfg.name, sizeof(p->cfg.name), "%s", to);
+	return 0;
+}
+
+static void vmstore_pair_end(struct vmstore_pair *p)
+{
+	if (p->to)
+		vmstore_unlock(p->to, p->lock_to);
+	if (p->from)
+		vmstore_unlock(p->from, p->lock_from);
+	vmdef_free(&p->cfg);
+	free(p->from);
+	free(p->to);
+}
+
 int vmstore_clone(const char *src, const char *dst, unsigned int flags,
 		  vmstore_progress_fn progress, void *ctx, char *err, size_t errlen)
 {
-	struct vmstore_files *fs = NULL, *fd_ = NULL;
-	char real_src[PATH_MAX], failed[PATH_MAX] = "";
-	struct vm_config cfg;
-	bool made_data = false, made_def = false;
-	int lock_src = -1, lock_dst = -1, r, fd;
+	struct vmstore_pair p;
+	char failed[PATH_MAX] = "";
+	bool made_data = false;
+	int r;
 
-	memset(&cfg, 0, sizeof(cfg));
-	fs = vmstore_files_new(src, err, errlen, &r);
-	if (fs)
-		fd_ = vmstore_files_new(dst, err, errlen, &r);
-	if (!fd_)
-		goto out;
-	if (strcmp(src, dst) == 0) {
-		r = vmstore_fail(err, errlen, -EEXIST, "clone %s: the new VM needs another "
-				 "name", src);
-		goto out;
-	}
-	r = vmstore_lock(src, fs, &lock_src, err, errlen);
-	if (!r)
-		r = vmstore_lock(dst, fd_, &lock_dst, err, errlen);
-	if (!r)
-		r = vmstore_check_free(dst, fd_, err, errlen);
+	r = vmstore_pair_begin(&p, "clone", src, dst, err, errlen);
 	if (r)
 		goto out;
-	r = vmdef_load_flags(fs->def, VMDEF_NO_FILE_CHECK, &cfg, err, errlen);
-	if (r == -ENOENT)
-		vmstore_fail(err, errlen, r, "no VM named '%s' (no definition at %s)", src,
-			     fs->def);
-	if (r)
-		goto out;
-
-	vmstore_real_dir(fs->data, real_src);
-	r = vmstore_mkdir_data(fd_->data, err, errlen);
+	r = vmstore_mkdir_data(p.to->data, err, errlen);
 	if (r)
 		goto out;
 	made_data = true;
-	if (real_src[0]) {
-		r = vmstore_copy_tree(real_src, fd_->data, progress, ctx, failed, sizeof(failed));
+	if (p.real_from[0]) {
+		r = vmstore_copy_tree(p.real_from, p.to->data, progress, ctx, failed,
+				      sizeof(failed));
 		if (r) {
 			vmstore_fail(err, errlen, r, "copying %s: %s", failed, strerror(-r));
 			goto out;
 		}
 	}
 	/* disks elsewhere first, while every path still names src's files */
-	r = vmstore_clone_external(&cfg, real_src, fd_->data, flags, progress, ctx, err,
-				   errlen);
+	r = vmstore_clone_external(&p.cfg, src, p.real_from, p.to->data, flags, progress, ctx,
+				   err, errlen);
 	if (r)
 		goto out;
-	if (real_src[0] && vmstore_repoint_all(&cfg, real_src, fd_->data)) {
+	if (p.real_from[0] && vmstore_repoint_all(&p.cfg, p.real_from, p.to->data)) {
 		r = vmstore_fail(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(cfg.name, sizeof(cfg.name), "%s", dst);
-	fd = open(fd_->def, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r = vmstore_fail(err, errlen, -errno, "%s: %s", fd_->def, strerror(errno));
-		goto out;
-	}
-	close(fd);
-	made_def = true;
-	r = vmdef_save(fd_->def, &cfg, err, errlen);
+	/* last: the definition that makes dst exist */
+	r = vmstore_write_new_def(p.to->def, &p.cfg, err, errlen);
 out:
-	if (r && made_def)
-		unlink(fd_->def);
 	if (r && made_data)
-		vmstore_remove_tree(fd_->data);
-	if (fd_)
-		vmstore_unlock(fd_, lock_dst);
-	if (fs)
-		vmstore_unlock(fs, lock_src);
-	vmdef_free(&cfg);
-	free(fs);
-	free(fd_);
+		vmstore_remove_tree(p.to->data);
+	vmstore_pair_end(&p);
 	return r;
 }
 
@@ -531,87 +549,46 @@ out:
 
 int vmstore_rename(const char *old, const char *new_name, char *err, size_t errlen)
 {
-	struct vmstore_files *fo = NULL, *fn = NULL;
-	char real_old[PATH_MAX];
-	struct vm_config cfg;
-	int lock_old = -1, lock_new = -1, r, fd;
+	struct vmstore_pair p;
 	bool moved_data = false, made_def = false;
+	int r;
 
-	memset(&cfg, 0, sizeof(cfg));
-	fo = vmstore_files_new(old, err, errlen, &r);
-	if (fo)
-		fn = vmstore_files_new(new_name, err, errlen, &r);
-	if (!fn)
-		goto out;
-	if (strcmp(old, new_name) == 0) {
-		r = vmstore_fail(err, errlen, -EEXIST, "rename %s: that is its name already",
-				 old);
-		goto out;
-	}
-	r = vmstore_lock(old, fo, &lock_old, err, errlen);
-	if (!r)
-		r = vmstore_lock(new_name, fn, &lock_new, err, errlen);
-	if (!r)
-		r = vmstore_check_free(new_name, fn, err, errlen);
+	r = vmstore_pair_begin(&p, "rename", old, new_name, err, errlen);
 	if (r)
 		goto out;
-	r = vmdef_load_flags(fo->def, VMDEF_NO_FILE_CHECK, &cfg, err, errlen);
-	if (r == -ENOENT)
-		vmstore_fail(err, errlen, r, "no VM named '%s' (no definition at %s)", old,
-			     fo->def);
-	if (r)
+	if (p.real_from[0] && vmstore_repoint_all(&p.cfg, p.real_from, p.to->data)) {
+		r = vmstore_fail(err, errlen, -ENOMEM, "out of memory");
 		goto out;
-	vmstore_real_dir(fo->data, real_old);
-	if (real_old[0]) {
-		r = vmstore_repoint_all(&cfg, real_old, fn->data);
-		if (r) {
-			vmstore_fail(err, errlen, r, "out of memory");
-			goto out;
-		}
 	}
-	snprintf(cfg.name, sizeof(cfg.name), "%s", new_name);
-
 	/* 1: the new definition */
-	fd = open(fn->def, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r = vmstore_fail(err, errlen, -errno, "%s: %s", fn->def, strerror(errno));
-		goto out;
-	}
-	close(fd);
-	made_def = true;
-	r = vmdef_save(fn->def, &cfg, err, errlen);
+	r = vmstore_write_new_def(p.to->def, &p.cfg, err, errlen);
 	if (r)
 		goto out;
+	made_def = true;
 	/* 2: the data directory, in one step */
-	if (real_old[0]) {
-		if (vmstore_mkdir_data(fn->data, err, errlen) == 0)
-			rmdir(fn->data); /* the parents are there; rename needs no target */
-		if (rename(fo->data, fn->data) < 0) {
-			r = vmstore_fail(err, errlen, -errno, "moving %s to %s: %s", fo->data,
-					 fn->data, strerror(errno));
+	if (p.real_from[0]) {
+		if (vmstore_mkdir_data(p.to->data, err, errlen) == 0)
+			rmdir(p.to->data); /* the parents are there; rename needs no target */
+		if (rename(p.from->data, p.to->data) < 0) {
+			r = vmstore_fail(err, errlen, -errno, "moving %s to %s: %s", p.from->data,
+					 p.to->data, strerror(errno));
 			goto out;
 		}
 		moved_data = true;
 	}
 	/* 3: the old definition goes: now the VM is new_name */
-	if (unlink(fo->def) < 0) {
-		r = vmstore_fail(err, errlen, -errno, "removing %s: %s", fo->def,
+	if (unlink(p.from->def) < 0) {
+		r = vmstore_fail(err, errlen, -errno, "removing %s: %s", p.from->def,
 				 strerror(errno));
 		goto out;
 	}
-	vmstore_clean_runtime(fo);
-	rename(fo->log, fn->log); /* its history, when there is one */
+	vmstore_clean_runtime(p.from);
+	rename(p.from->log, p.to->log); /* its history, when there is one */
 out:
 	if (r && moved_data)
-		rename(fn->data, fo->data);
+		rename(p.to->data, p.from->data);
 	if (r && made_def)
-		unlink(fn->def);
-	if (fn)
-		vmstore_unlock(fn, lock_new);
-	if (fo)
-		vmstore_unlock(fo, lock_old);
-	vmdef_free(&cfg);
-	free(fo);
-	free(fn);
+		unlink(p.to->def);
+	vmstore_pair_end(&p);
 	return r;
 }

@@ -40,6 +40,14 @@ int vmstore_lock(const char *name, const struct vmstore_files *f, int *fd, char 
 /* Drops the lock, removing the pid file. */
 void vmstore_unlock(const struct vmstore_files *f, int fd);
 
+/*
+ * Writes cfg as a new definition at def: claims the name first (O_EXCL,
+ * so of two writers one wins, -EEXIST for the other), then saves; on
+ * failure nothing is left at def.
+ */
+int vmstore_write_new_def(const char *def, const struct vm_config *cfg, char *err,
+			  size_t errlen);
+
 /* Removes what a finished or crashed run left: stale socket, exit file. */
 void vmstore_clean_runtime(const struct vmstore_files *f);
 

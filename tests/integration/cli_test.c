@@ -46,7 +46,7 @@ static void test_bad_disk_option(void **state)
 	const char *argv[] = { "run", "--disk", "/tmp/x.img,if=scsi", NULL };
 	(void)state;
 	expect_error(argv, "--disk /tmp/x.img,if=scsi: unknown option 'if=scsi' (allowed: "
-			   "if=virtio, if=ahci, ro)", NULL);
+			   "if=virtio, if=ahci, ro", NULL);
 }
 
 static void test_not_a_kernel(void **state)

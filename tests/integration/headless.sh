@@ -158,6 +158,9 @@ done
 check 2 "a guest that powered off is not running" "$T" status tk
 check 0 "info after power-off" "$T" info tk
 has "$W/out" "last exit  0" "info: it exited 0"
+check 0 "run the definition in the foreground" "$T" run tk --append tk.test=report,poweroff,fg
+has "$W/out" "cmdline: tk.test=report,poweroff,fg" "run NAME: options go on top"
+check 1 "run a VM that does not exist" "$T" run nosuchvm
 
 # --- edit, clone, rename, delete --------------------------------------------------------
 cp "$TTYVM_HOME/config/vms/tk.ini" "$W/before.ini"
