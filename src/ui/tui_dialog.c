@@ -199,8 +199,8 @@ void tui_show_text(struct tui *ui, const char *title, const char *text)
 				top = top > (size_t)rows ? top - (size_t)rows : 0;
 			else if ((k.fkey && k.ch == KEY_NPAGE) || (!k.fkey && k.ch == ' '))
 				top += (size_t)rows;
-			else if ((!k.fkey && (k.ch == 27 || k.ch == 'q' || k.ch == '\r' ||
-					      k.ch == '\n')) ||
+			else if ((!k.fkey && (k.ch == 27 || k.ch == 'q' || k.ch == '?' ||
+					      k.ch == '\r' || k.ch == '\n')) ||
 				 (k.fkey && (k.ch == KEY_F(10) || k.ch == KEY_ENTER)))
 				done = true;
 		}

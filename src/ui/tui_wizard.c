@@ -87,9 +87,8 @@ static enum tui_form_end tui_wiz_page_boot(struct tui_wiz_ui *z)
 	char why[TUI_BOOT_COUNT][192];
 	char names[64][VM_NAME_MAX + 16];
 	static const char *const kinds[TUI_BOOT_COUNT][2] = {
-		[TUI_BOOT_KERNEL] = { "Linux kernel", "boot a bzImage or vmlinux directly, "
-						      "with an initrd and a command line" },
-		[TUI_BOOT_ISO] = { "ISO image", "install from a CD image through the firmware" },
+		[TUI_BOOT_KERNEL] = { "Linux kernel", "a bzImage or vmlinux, booted directly" },
+		[TUI_BOOT_ISO] = { "ISO image", "install from a CD image (firmware boot)" },
 		[TUI_BOOT_DISK] = { "Disk image", "boot an existing disk image" },
 	};
 	size_t n = 0;
@@ -186,7 +185,7 @@ static enum tui_form_end tui_wiz_page_disk(struct tui_wiz_ui *z)
 	/* menu rows: none, new qcow2, new raw, existing */
 	static const char *const rows[4][2] = {
 		{ "No disk", "nothing to keep between runs" },
-		{ "New qcow2 disk", "grows as the guest writes; snapshots (qemu-img compatible)" },
+		{ "New qcow2 disk", "grows as the guest writes; qemu-img compatible" },
 		{ "New raw disk", "a sparse file: simplest, fastest" },
 		{ "Existing disk", "an image you have (raw or qcow2)" },
 	};

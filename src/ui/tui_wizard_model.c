@@ -29,6 +29,7 @@
 
 #include "ui/tui.h"
 #include "ui/vmdef.h"
+#include "util/errmsg.h"
 #include "util/parse.h"
 #include "util/util.h"
 
@@ -180,28 +181,15 @@ bool tui_wiz_display_saved(enum tui_wiz_display d, char *why, size_t len)
 
 /* --- checks ------------------------------------------------------------------------ */
 
-static int tui_fail(char *why, size_t len, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int tui_fail(char *why, size_t len, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 int tui_wiz_check_name(void *ctx, const char *text, char *why, size_t len)
 {
 	(void)ctx;
 	if (!text[0])
-		return tui_fail(why, len, -EINVAL, "type a name for the VM");
+		return errmsg_set(why, len, -EINVAL, NULL, "type a name for the VM");
 	if (!vmdef_name_valid(text))
-		return tui_fail(why, len, -EINVAL, "%s", VMDEF_NAME_RULE);
+		return errmsg_set(why, len, -EINVAL, NULL, "%s", VMDEF_NAME_RULE);
 	if (vmstore_exists(text))
-		return tui_fail(why, len, -EEXIST, "a VM called %s exists already", text);
+		return errmsg_set(why, len, -EEXIST, NULL, "a VM called %s exists already", text);
 	snprintf(why, len, "ok");
 	return 0;
 }
@@ -212,16 +200,16 @@ int tui_wiz_check_file(void *ctx, const char *text, char *why, size_t len)
 
 	(void)ctx;
 	if (!text[0])
-		return tui_fail(why, len, -EINVAL, "type the path of a file");
+		return errmsg_set(why, len, -EINVAL, NULL, "type the path of a file");
 	if (stat(text, &st) < 0)
-		return tui_fail(why, len, -errno, "%s", errno == ENOENT ? "no such file" :
+		return errmsg_set(why, len, -errno, NULL, "%s", errno == ENOENT ? "no such file" :
 			        strerror(errno));
 	if (S_ISDIR(st.st_mode))
-		return tui_fail(why, len, -EISDIR, "a directory, not a file");
+		return errmsg_set(why, len, -EISDIR, NULL, "a directory, not a file");
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return tui_fail(why, len, -EINVAL, "not a regular file");
+		return errmsg_set(why, len, -EINVAL, NULL, "not a regular file");
 	if (access(text, R_OK) < 0)
-		return tui_fail(why, len, -errno, "cannot be read: %s", strerror(errno));
+		return errmsg_set(why, len, -errno, NULL, "cannot be read: %s", strerror(errno));
 	if (text[0] != '/')
 		snprintf(why, len, "ok (relative to %s)", "the directory ttyvm was started in");
 	else
@@ -243,9 +231,9 @@ int tui_wiz_check_append(void *ctx, const char *text, char *why, size_t len)
 	(void)ctx;
 	for (const char *p = text; *p; p++)
 		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			return tui_fail(why, len, -EINVAL, "no control characters");
+			return errmsg_set(why, len, -EINVAL, NULL, "no control characters");
 	if (strlen(text) > 2048)
-		return tui_fail(why, len, -E2BIG, "at most 2048 characters");
+		return errmsg_set(why, len, -E2BIG, NULL, "at most 2048 characters");
 	why[0] = '\0';
 	return 0;
 }
@@ -260,13 +248,13 @@ int tui_wiz_check_memory(void *ctx, const char *text, char *why, size_t len)
 		max = VMDEF_MAX_MEMORY;
 	tui_fmt_memory(max, maxs, sizeof(maxs));
 	if (parse_size(text, MiB, &v))
-		return tui_fail(why, len, -EINVAL, "a size such as 512M or 2G (at most %s)", maxs);
+		return errmsg_set(why, len, -EINVAL, NULL, "a size such as 512M or 2G (at most %s)", maxs);
 	if (v < VMDEF_MIN_MEMORY)
-		return tui_fail(why, len, -ERANGE, "at least 2M");
+		return errmsg_set(why, len, -ERANGE, NULL, "at least 2M");
 	if (v > max)
-		return tui_fail(why, len, -ERANGE, "at most %s (the host's RAM)", maxs);
+		return errmsg_set(why, len, -ERANGE, NULL, "at most %s (the host's RAM)", maxs);
 	if (v % VMDEF_MEMORY_ALIGN)
-		return tui_fail(why, len, -EINVAL, "whole 4K pages");
+		return errmsg_set(why, len, -EINVAL, NULL, "whole 4K pages");
 	snprintf(why, len, "ok: %llu MiB of the host's %s", (unsigned long long)(v / MiB), maxs);
 	return 0;
 }
@@ -278,7 +266,7 @@ int tui_wiz_check_cpus(void *ctx, const char *text, char *why, size_t len)
 	uint64_t v;
 
 	if (parse_uint(text, 1, max, &v))
-		return tui_fail(why, len, -ERANGE, "a number from 1 to %u (the host's CPUs)", max);
+		return errmsg_set(why, len, -ERANGE, NULL, "a number from 1 to %u (the host's CPUs)", max);
 	snprintf(why, len, "ok");
 	return 0;
 }
@@ -289,11 +277,11 @@ int tui_wiz_check_disk_size(void *ctx, const char *text, char *why, size_t len)
 
 	(void)ctx;
 	if (parse_size(text, GiB, &v))
-		return tui_fail(why, len, -EINVAL, "a size such as 20 (GiB) or 512M");
+		return errmsg_set(why, len, -EINVAL, NULL, "a size such as 20 (GiB) or 512M");
 	if (v < MiB)
-		return tui_fail(why, len, -ERANGE, "at least 1M");
+		return errmsg_set(why, len, -ERANGE, NULL, "at least 1M");
 	if (v > TUI_WIZ_MAX_DISK)
-		return tui_fail(why, len, -ERANGE, "at most 64T");
+		return errmsg_set(why, len, -ERANGE, NULL, "at most 64T");
 	snprintf(why, len, "ok: %llu MiB, allocated as the guest writes",
 		 (unsigned long long)(v / MiB));
 	return 0;
@@ -345,7 +333,7 @@ int tui_wiz_check_forwards(void *ctx, const char *text, char *why, size_t len)
 	for (const char *p = text; *p;) {
 		size_t n = strcspn(p, ", ");
 		if (!tui_forward_ok(p, n))
-			return tui_fail(why, len, -EINVAL, "'%.*s': use tcp:HOSTPORT-:GUESTPORT, e.g. "
+			return errmsg_set(why, len, -EINVAL, NULL, "'%.*s': use tcp:HOSTPORT-:GUESTPORT, e.g. "
 					"tcp:2222-:22", (int)MIN(n, 40), p);
 		p += n;
 		while (*p == ',' || *p == ' ')
@@ -359,10 +347,10 @@ int tui_wiz_check_tap(void *ctx, const char *text, char *why, size_t len)
 {
 	(void)ctx;
 	if (!text[0] || strlen(text) > 15)
-		return tui_fail(why, len, -EINVAL, "a device name of 1-15 characters, e.g. tap0");
+		return errmsg_set(why, len, -EINVAL, NULL, "a device name of 1-15 characters, e.g. tap0");
 	for (const char *p = text; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
-			return tui_fail(why, len, -EINVAL, "letters, digits, '_', '.' or '-'");
+			return errmsg_set(why, len, -EINVAL, NULL, "letters, digits, '_', '.' or '-'");
 	snprintf(why, len, "ok (the device must exist and be yours: ip tuntap add)");
 	return 0;
 }

@@ -492,6 +492,49 @@ static void test_tui_no_color_and_vm_outlives_tui(void **state)
 	keys(e, "g");
 	wait_for(e, NULL, "─ tk1 ─", WAIT_S);
 
+	/* the wizard again, with a new qcow2 disk, created but not started */
+	keys(e, "n");
+	wait_for(e, NULL, "step 1 of", WAIT_S);
+	type(e, "tk3");
+	keys(e, "Enter");
+	wait_for(e, NULL, "> Linux kernel", WAIT_S);
+	keys(e, "Enter");
+	wait_for(e, NULL, "Command line", WAIT_S);
+	type(e, harness_guest("testkernel.bzImage"));
+	keys(e, "F2"); /* F2: the whole page at once */
+	wait_for(e, NULL, "memory and vCPUs", WAIT_S);
+	keys(e, "F2");
+	wait_for(e, NULL, "> No disk", WAIT_S);
+	keys(e, "Down");
+	keys(e, "Enter");
+	wait_for(e, NULL, "new disk", WAIT_S);
+	keys(e, "C-u");
+	type(e, "1");
+	wait_for(e, NULL, "ok: 1024 MiB", WAIT_S);
+	keys(e, "Enter");
+	wait_for(e, NULL, "> NAT", WAIT_S);
+	keys(e, "Enter");
+	wait_for(e, NULL, "port forwards", WAIT_S);
+	keys(e, "Enter");
+	wait_for(e, NULL, "display", WAIT_S);
+	keys(e, "Enter");
+	wait_for(e, NULL, "new qcow2 image of 1 GiB", WAIT_S);
+	keys(e, "Down");
+	keys(e, "Enter");
+	wait_for(e, NULL, "tk3: created (s starts it)", VM_WAIT_S);
+	wait_for(e, "tk3", "stopped", WAIT_S);
+	{
+		char magic[4] = "";
+		snprintf(path, sizeof(path), "%s/data/tk3/disk0.qcow2", e->dir);
+		FILE *f = fopen(path, "rb");
+		assert_non_null(f);
+		assert_int_equal(fread(magic, 1, 4, f), 4);
+		fclose(f);
+		assert_memory_equal(magic, "QFI\xfb", 4);
+	}
+	wait_for(e, NULL, "disk0.qcow2", WAIT_S); /* the details pane lists it */
+	keys(e, "g");
+
 	keys(e, "s");
 	wait_for(e, "tk1", "running", VM_WAIT_S);
 	assert_false(has_colour(capture(e, true)));
