@@ -499,7 +499,13 @@ static void tui_handle_key(struct tui *ui, struct tui_key k)
 		break;
 	}
 	case TUI_ACT_NEW: tui_wizard(ui); break;
-	default: tui_vm_action(ui, a, row); break;
+	default: {
+		/* a copy: a dialog the action opens lets new lists in, which
+		 * replace the rows */
+		struct tui_row copy = *row;
+		tui_vm_action(ui, a, &copy);
+		break;
+	}
 	}
 }
 
