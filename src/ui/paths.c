@@ -158,9 +158,18 @@ int paths_presets_dir(char *buf, size_t len)
 {
 	const char *dir = getenv("TTYVM_PRESETS_DIR");
 
+	struct stat st;
+	int r;
+
 	if (dir && dir[0])
 		return paths_fmt(buf, len, "%s", dir);
-	return paths_fmt(buf, len, "%s/presets", TTYVM_PKGDATADIR);
+	r = paths_fmt(buf, len, "%s/presets", TTYVM_PKGDATADIR);
+	/* not installed (run from the build tree, as README says): the
+	 * presets of the source tree it was built from */
+	if (r == 0 && stat(buf, &st) != 0 && stat(TTYVM_SRC_PRESETS, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		r = paths_fmt(buf, len, "%s", TTYVM_SRC_PRESETS);
+	return r;
 }
 
 int paths_mkdirs(const char *path, mode_t mode)

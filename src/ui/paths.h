@@ -48,7 +48,9 @@ int paths_runtime_file(const char *name, const char *suffix, char *buf, size_t l
 
 /*
  * Where the presets shipped with ttyvm are: $TTYVM_PRESETS_DIR when set
- * (tests point it into the source tree), else PKGDATADIR/presets.
+ * (tests point it into the source tree), else PKGDATADIR/presets, or,
+ * when ttyvm is not installed there, data/presets of the source tree it
+ * was built from.
  */
 int paths_presets_dir(char *buf, size_t len);
 

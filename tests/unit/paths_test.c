@@ -333,8 +333,13 @@ static void test_presets_dir(void **state)
 	char buf[PATH_MAX];
 	(void)state;
 
+	unsetenv("TTYVM_PRESETS_DIR");
 	assert_int_equal(paths_presets_dir(buf, sizeof(buf)), 0);
 	assert_non_null(strstr(buf, "/presets"));
+	/* installed or not, the shipped presets are found */
+	strcat(buf, "/linux-direct.ini");
+	if (access(buf, R_OK) != 0)
+		fail_msg("%s: %s", buf, strerror(errno));
 	setenv("TTYVM_PRESETS_DIR", "/src/data/presets", 1);
 	assert_int_equal(paths_presets_dir(buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/src/data/presets");
