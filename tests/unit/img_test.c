@@ -93,7 +93,7 @@ static void test_copy_formats(void **state)
 	assert_int_equal(blk_sh("qemu-img check -q '%s' && qemu-img compare -q '%s' '%s'", q2,
 				q2, q), 0);
 	assert_int_equal(stat(q2, &st), 0);
-	assert_true(st.st_size < 4 * MiB);
+	assert_true((uint64_t)st.st_size < 4 * MiB);
 	blk_tdir_done(&t);
 }
 
