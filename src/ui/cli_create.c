@@ -128,6 +128,7 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->new_format = DISK_FMT_QCOW2;   /* as the wizard and virt-manager: grows on demand */
 	o->boot = -1;
 	o->timeout_s = CREATE_START_TIMEOUT;
 	cli_getopt_reset();

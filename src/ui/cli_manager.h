@@ -31,7 +31,7 @@ struct cli_create_opts {
 	struct vm_config existing;   /* --disk FILE...: its disks[] only */
 	uint64_t new_disks[VM_MAX_DISKS]; /* --disk-size, bytes */
 	unsigned int nnew;
-	enum disk_format new_format; /* --disk-format; AUTO: raw */
+	enum disk_format new_format; /* --disk-format; default qcow2 */
 	bool no_disk;
 	uint64_t memory;             /* 0: the preset's, fitted to the host */
 	unsigned int cpus;           /* 0: the same */

@@ -183,13 +183,22 @@ check 1 "info of a deleted VM" "$T" info tk3
 # --- create with disks --------------------------------------------------------------------
 dd if=/dev/zero of="$W/install.iso" bs=1k count=64 2>/dev/null
 check 0 "create from an ISO with a new disk" "$T" create inst --iso "$W/install.iso" --disk-size 1G --memory 64M
-has "$W/out" "inst: new disk $TTYVM_HOME/data/inst/disk0.img" "create names the new disk"
-if [ "$(stat -c %s "$TTYVM_HOME/data/inst/disk0.img")" = 1073741824 ]; then echo "ok: a 1 GiB disk"
-else echo "FAIL: the new disk's size"; fails=$((fails + 1)); fi
+has "$W/out" "inst: new disk $TTYVM_HOME/data/inst/disk0.qcow2" "create names the new disk (qcow2 by default)"
+check 0 "disk info --json on the new disk" "$T" disk info --json "$TTYVM_HOME/data/inst/disk0.qcow2"
+has "$W/out" '"format":"qcow2","virtual_size":1073741824' "a 1 GiB qcow2 disk"
 check 0 "info shows disk and CD-ROM" "$T" info inst
-has "$W/out" "disk0      $TTYVM_HOME/data/inst/disk0.img (virtio, raw)" "info: the disk"
+has "$W/out" "disk0      $TTYVM_HOME/data/inst/disk0.qcow2 (virtio, qcow2)" "info: the disk"
 has "$W/out" "cdrom      $W/install.iso" "info: the ISO"
-check 0 "create from an existing image" "$T" create off --disk "$TTYVM_HOME/data/inst/disk0.img,if=ahci" --memory 64M
+check 0 "create with a raw disk" "$T" create rawvm --kernel "$K" --disk-size 16M --disk-format raw --memory 64M
+if [ "$(stat -c %s "$TTYVM_HOME/data/rawvm/disk0.img")" = 16777216 ]; then echo "ok: a 16 MiB raw disk on request"
+else echo "FAIL: the raw disk"; fails=$((fails + 1)); fi
+check 0 "delete the raw one" "$T" delete --yes --disks rawvm
+check 0 "disk convert to raw" "$T" disk convert "$TTYVM_HOME/data/inst/disk0.qcow2" "$W/conv.raw" --format raw
+if [ "$(stat -c %s "$W/conv.raw")" = 1073741824 ] && [ "$(stat -c %b "$W/conv.raw")" -lt 100 ]; then echo "ok: a sparse 1 GiB raw copy"
+else echo "FAIL: the converted copy"; fails=$((fails + 1)); fi
+check 1 "convert refuses an existing file" "$T" disk convert "$TTYVM_HOME/data/inst/disk0.qcow2" "$W/conv.raw"
+has "$W/err" "already exists" "convert says why"
+check 0 "create from an existing image" "$T" create off --disk "$TTYVM_HOME/data/inst/disk0.qcow2,if=ahci" --memory 64M
 check 0 "delete --disks" "$T" delete --yes --disks inst
 if [ ! -e "$TTYVM_HOME/data/inst" ]; then echo "ok: the data directory is gone"
 else echo "FAIL: delete --disks left the data directory"; fails=$((fails + 1)); fi
