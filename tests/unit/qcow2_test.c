@@ -218,6 +218,13 @@ static void test_backing_cow(void **state)
 	r = blk_topen(shadow, DISK_FMT_RAW, 0);
 	assert_int_equal(blk_size(q), size);
 	blk_tcheck_file(q, shadow);
+	/* the backing file is held with a shared lock: readers yes, a writer no */
+	{
+		char err[256];
+		assert_int_equal(blk_open(&bb, base, DISK_FMT_RAW, 0, err, sizeof(err)), -EBUSY);
+		bb = blk_topen(base, DISK_FMT_RAW, BLK_O_RDONLY);
+		blk_close(bb);
+	}
 	random_ops(q, r, size, 120, 42, true);
 	blk_tcheck_file(q, shadow);
 	blk_close(q);
