@@ -304,54 +304,74 @@ static void test_readonly_and_lock(void **state)
 }
 
 /*
- * A crash: the writer dies without closing after many writes with
- * evictions (512-byte clusters: small tables, many of them).  Whatever
- * reached the file, qemu-img check may find leaks (exit 3) but never
- * corruption (exit 2), and everything flushed before reads back.
+ * A crash: the writer is killed at a random moment while it writes,
+ * discards and flushes (512-byte clusters: small tables, many evictions,
+ * the refcount table growing).  Whatever reached the file, qemu-img check
+ * may find leaks (exit 3) but never corruption (exit 2), and what was
+ * flushed before the writes began reads back.
  */
 static void test_crash_leaks_only(void **state)
 {
 	char img[UNIT_PATH_LEN];
 	uint8_t *buf = malloc(64 * 1024);
 	struct blk_tdir t;
-	pid_t pid;
-	int st, rc;
+	uint64_t seed = 12345;
 
 	(void)state;
 	blk_require_qemu_img();
 	assert_non_null(buf);
 	blk_tdir_init(&t);
-	mk_qcow2(blk_tpath(&t, "c.qcow2", img), 32 * MiB, 512, 3, NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct blk *q = NULL;
-		char err[256];
-		uint64_t s = 77;
-		if (blk_open(&q, img, DISK_FMT_QCOW2, 0, err, sizeof(err)) < 0)
-			_exit(10);
+	for (int round = 0; round < 5; round++) {
+		int pfd[2], st, rc;
+		char c;
+		pid_t pid;
+
+		unlink(blk_tpath(&t, "c.qcow2", img));
+		mk_qcow2(img, 32 * MiB, round % 2 ? 512 : 4096, 3, NULL);
+		assert_int_equal(pipe(pfd), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct blk *q = NULL;
+			char err[256];
+			uint64_t s = 77 + (uint64_t)round;
+			close(pfd[0]);
+			if (blk_open(&q, img, DISK_FMT_QCOW2, 0, err, sizeof(err)) < 0)
+				_exit(10);
+			for (uint64_t off = 0; off < 4 * MiB; off += 64 * 1024) {
+				blk_pattern(buf, 64 * 1024, off, 5);
+				if (blk_pwrite(q, buf, 64 * 1024, off) < 0)
+					_exit(11);
+			}
+			if (blk_flush(q) < 0 || write(pfd[1], "f", 1) != 1)
+				_exit(12);
+			for (unsigned int i = 0;; i++) {
+				uint64_t off = 8 * MiB + ALIGN_DOWN(rnd(&s) % (24 * MiB - 8192), 512);
+				blk_pattern(buf, 8192, off, 6);
+				if (blk_pwrite(q, buf, 8192, off) < 0 ||
+				    (i % 50 == 0 && blk_discard(q, ALIGN_DOWN(off, 4096), 4096) < 0) ||
+				    (i % 97 == 0 && blk_flush(q) < 0))
+					_exit(13);
+			}
+		}
+		close(pfd[1]);
+		assert_int_equal(read(pfd[0], &c, 1), 1);
+		close(pfd[0]);
+		usleep((useconds_t)(5000 + rnd(&seed) % 80000));
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFSIGNALED(st));
+		rc = blk_sh("qemu-img check -q '%s' >/dev/null 2>&1", img);
+		if (rc != 0 && rc != 3)
+			fail_msg("round %d: qemu-img check after a crash: exit %d (2 means "
+				 "corruption)", round, rc);
+		struct blk *q = blk_topen(img, DISK_FMT_QCOW2, BLK_O_RDONLY);
 		for (uint64_t off = 0; off < 4 * MiB; off += 64 * 1024) {
 			blk_pattern(buf, 64 * 1024, off, 5);
-			if (blk_pwrite(q, buf, 64 * 1024, off) < 0)
-				_exit(11);
+			blk_tcheck(q, off, buf, 64 * 1024);
 		}
-		if (blk_flush(q) < 0)
-			_exit(12);
-		for (int i = 0; i < 400; i++) {
-			uint64_t off = ALIGN_DOWN(rnd(&s) % (32 * MiB - 8192), 512);
-			blk_pattern(buf, 8192, off, 6);
-			if (blk_pwrite(q, buf, 8192, off) < 0 ||
-			    (i % 50 == 0 && blk_discard(q, ALIGN_DOWN(off, 4096), 4096) < 0))
-				_exit(13);
-		}
-		kill(getpid(), SIGKILL);
-		_exit(14);
+		blk_close(q);
 	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFSIGNALED(st));
-	rc = blk_sh("qemu-img check -q '%s' >/dev/null 2>&1", img);
-	if (rc != 0 && rc != 3)
-		fail_msg("qemu-img check after a crash: exit %d (2 means corruption)", rc);
 	free(buf);
 	blk_tdir_done(&t);
 }
