@@ -427,6 +427,114 @@ static void test_backing_missing_or_odd(void **state)
 	blk_tdir_done(&h.t);
 }
 
+/*
+ * Every refcount table entry on one refcount block that says every
+ * cluster is in use: an allocation gives up with -EIO soon after the end
+ * of the file instead of scanning towards 2^56 clusters.
+ */
+static void test_all_clusters_in_use(void **state)
+{
+	uint8_t *rb = malloc(CS), *rt = malloc(CS), buf[512] = { 1 };
+	struct hostile h;
+	struct blk *b;
+
+	(void)state;
+	assert_non_null(rb);
+	assert_non_null(rt);
+	h_init(&h, NULL);
+	memset(rb, 0xff, CS);
+	for (uint64_t i = 0; i < CS / 8; i++)
+		qcow2_put_be64(rt + i * 8, RB_OFF);
+	put(h.img, RB_OFF, rb, CS);
+	put(h.img, RT_OFF, rt, CS);
+	b = blk_topen(h.img, DISK_FMT_QCOW2, 0);
+	assert_int_equal(blk_pwrite(b, buf, sizeof(buf), 0), -EIO);
+	assert_int_equal(blk_pwrite(b, buf, sizeof(buf), 0), -EIO);   /* and stays refused */
+	assert_int_equal(blk_pread(b, buf, sizeof(buf), 0), 0);
+	blk_close(b);
+	free(rb);
+	free(rt);
+	h_done(&h);
+}
+
+/*
+ * Fuzz: a small image with data, its metadata bytes flipped at random,
+ * then opened, read end to end, written, discarded and flushed.  Any
+ * result is fine except a crash, a hang or a sanitizer report.
+ */
+static void test_fuzz_metadata(void **state)
+{
+	struct hostile h;
+	char tmpl[UNIT_PATH_LEN];
+	uint8_t *file = malloc(256 * 1024), *buf = malloc(MiB);
+	uint64_t s = 0x9e3779b97f4a7c15ULL;
+	struct blk *b;
+	size_t flen;
+
+	(void)state;
+	assert_non_null(file);
+	assert_non_null(buf);
+	blk_tdir_init(&h.t);
+	blk_tpath(&h.t, "t.qcow2", tmpl);
+	blk_tpath(&h.t, "f.qcow2", h.img);
+	struct img_create_opts o = { .fmt = DISK_FMT_QCOW2, .size = MiB, .cluster_size = 4096 };
+	assert_int_equal(img_create_ex(tmpl, &o, h.err, sizeof(h.err)), 0);
+	b = blk_topen(tmpl, DISK_FMT_QCOW2, 0);
+	for (uint64_t off = 0; off < MiB; off += 96 * 1024) {
+		blk_pattern(buf, 20000, off, 1);
+		assert_int_equal(blk_pwrite(b, buf, 20000, off), 0);
+	}
+	assert_int_equal(blk_write_zeroes(b, 512 * 1024, 64 * 1024, true), 0);
+	blk_close(b);
+	FILE *f = fopen(tmpl, "rb");
+	assert_non_null(f);
+	flen = fread(file, 1, 256 * 1024, f);
+	fclose(f);
+	assert_true(flen > 5 * 4096);
+	for (int it = 0; it < 300; it++) {
+		uint8_t *copy = malloc(flen);
+		assert_non_null(copy);
+		memcpy(copy, file, flen);
+		int flips = 1 + (int)((s = s * 6364136223846793005ULL + 1) >> 60);
+		for (int k = 0; k < flips; k++) {
+			s = s * 6364136223846793005ULL + 1;
+			/* mostly the metadata clusters (header, tables) at the front */
+			size_t at = (size_t)((s >> 20) % (it % 3 ? 6 * 4096 : flen));
+			copy[at] ^= (uint8_t)(1u << ((s >> 8) % 8));
+			if ((s >> 40) % 4 == 0)
+				copy[at] = (uint8_t)(s >> 48);
+		}
+		f = fopen(h.img, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(copy, 1, flen, f), flen);
+		fclose(f);
+		free(copy);
+		b = NULL;
+		if (blk_open(&b, h.img, DISK_FMT_AUTO, it % 2 ? BLK_O_RDONLY : 0, h.err,
+			     sizeof(h.err)) < 0) {
+			assert_null(b);
+			assert_true(h.err[0] != '\0');     /* a refusal always says why */
+			continue;
+		}
+		uint64_t size = MIN(blk_size(b), 4 * MiB), pnum;
+		for (uint64_t off = 0; off < size; off += MiB)
+			(void)blk_pread(b, buf, (size_t)MIN((uint64_t)MiB, size - off), off);
+		if (size)
+			(void)blk_block_status(b, 0, size, &pnum);
+		if (!blk_readonly(b) && size >= 8192) {
+			memset(buf, 0x77, 8192);
+			(void)blk_pwrite(b, buf, 8192, size / 3 & ~511ULL);
+			(void)blk_discard(b, 0, size / 2);
+			(void)blk_write_zeroes(b, size / 2 & ~511ULL, 4096, true);
+			(void)blk_flush(b);
+		}
+		blk_close(b);
+	}
+	free(file);
+	free(buf);
+	blk_tdir_done(&h.t);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_cluster_bits),
 	cmocka_unit_test(test_truncated),
@@ -440,6 +548,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_features),
 	cmocka_unit_test(test_backing_loops),
 	cmocka_unit_test(test_backing_missing_or_odd),
+	cmocka_unit_test(test_all_clusters_in_use),
+	cmocka_unit_test(test_fuzz_metadata),
 };
 
 UNIT_SUITE(qcow2_hostile, tests);

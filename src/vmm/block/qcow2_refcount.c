@@ -15,8 +15,10 @@
  *
  * Every value read from the file is distrusted: a refcount block must be
  * an aligned cluster inside the file, a count that would wrap (past
- * 2^refcount_bits - 1, or below 0) is -EIO, not a silent wrap, and the
- * table never grows past QCOW2_MAX_RT_BYTES.
+ * 2^refcount_bits - 1, or below 0) is -EIO, not a silent wrap, the table
+ * never grows past QCOW2_MAX_RT_BYTES, and refcounts that claim thousands
+ * of clusters past the end of the file end the search with -EIO instead
+ * of a scan towards 2^56.
  */
 #include "vmm/block/qcow2.h"
 
@@ -204,9 +206,14 @@ static int qcow2_grow_rt(struct qcow2 *q, uint64_t c, uint64_t rbi)
 	return 0;
 }
 
+/* In use clusters past the end of the file an allocation may step over
+ * (leaks from a crash: tables counted but never written) before the
+ * refcounts are taken to be corrupt - rather than scanning towards 2^56. */
+#define QCOW2_MAX_USED_PAST_EOF 4096
+
 int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *off)
 {
-	uint64_t c = q->free_hint, v;
+	uint64_t c = q->free_hint, v, past_eof = 0;
 	int rc;
 
 	for (;; c++) {
@@ -214,6 +221,10 @@ int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *off)
 
 		if (c << q->cb >= QCOW2_MAX_HOST_OFFSET || c >> (63 - q->cb))
 			return -ENOSPC;
+		if (c << q->cb >= q->file_size && ++past_eof > QCOW2_MAX_USED_PAST_EOF) {
+			q->broken = true;
+			return -EIO;
+		}
 		if (rbi >= q->rt_entries) {
 			rc = qcow2_grow_rt(q, c, rbi);
 			if (rc < 0)
