@@ -42,6 +42,8 @@ static const struct cli_verb verbs[] = {
 	{ "delete", cli_delete, "delete a VM (its disks only with --disks)", cli_delete_usage },
 	{ "console", cli_console, "attach to a VM's serial console", cli_console_usage },
 	{ "expect", cli_expect, "wait for text on a VM's console or screen", cli_expect_usage },
+	{ "screenshot", cli_screenshot, "write a VM's screen to a PNG file",
+	  cli_screenshot_usage },
 	{ "help", cli_help, "show help for a verb", cli_help_usage },
 };
 

@@ -55,6 +55,9 @@ static const struct ctl_cmd_info ctl_cmds[CTL_CMD_COUNT] = {
 	[CTL_CMD_SCREEN_TEXT] = { "screen-text", 0, 1, "[OFFSET]",
 		"the text screen: without OFFSET a new snapshot, ok size=S offset=0 next=N "
 		"text=...; with OFFSET the snapshot's bytes from there" },
+	[CTL_CMD_SCREENSHOT] = { "screenshot", 1, 1, "PATH",
+		"write the screen as a PNG at the guest's resolution to PATH (absolute; "
+		"replaced atomically): ok path=PATH width=W height=H bytes=N" },
 };
 
 static const char *const ctl_err_names[CTL_ERR_COUNT] = {

@@ -129,6 +129,26 @@ static int ctl_m_screen_text(void *vm, char **text)
 	return v ? vga_screen_text(v, text) : -ENODEV;
 }
 
+/* The size reported is the mode's right after the render, which is the
+ * picture's unless the guest switched modes in between. */
+static int ctl_m_screenshot(void *vm, const char *path, unsigned int *width,
+			    unsigned int *height)
+{
+	struct vga *v = machine_find(vm, "vga");
+	struct fb_mode mode;
+	int r;
+
+	if (!v)
+		return -ENODEV;
+	r = vga_screenshot(v, path, ctl_now_ns());
+	if (r)
+		return r;
+	fb_get_mode(vga_fb(v), &mode);
+	*width = mode.width;
+	*height = mode.height;
+	return 0;
+}
+
 const struct ctl_machine_ops ctl_machine_ops = {
 	.pause = ctl_m_pause,
 	.resume = ctl_m_resume,
@@ -138,6 +158,7 @@ const struct ctl_machine_ops ctl_machine_ops = {
 	.stop = ctl_m_stop,
 	.resets = ctl_m_resets,
 	.screen_text = ctl_m_screen_text,
+	.screenshot = ctl_m_screenshot,
 };
 
 /* --- what the requests do -------------------------------------------------- */
@@ -308,6 +329,40 @@ static void ctl_do_screen_text(struct ctl_server *s, struct ctl_client *c,
 	ctl_write_field(w, "text", chunk);
 }
 
+/* screenshot PATH: the VM process writes the file (it runs as the
+ * client's user); a relative path would be the VM's working directory,
+ * not the client's, so only absolute ones are taken. */
+static void ctl_do_screenshot(struct ctl_server *s, const struct ctl_request *rq,
+			      struct ctl_writer *w)
+{
+	const char *path = rq->argv[0];
+	unsigned int width = 0, height = 0;
+	struct stat st;
+	int r;
+
+	if (path[0] != '/') {
+		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "screenshot %.80s: the path must be "
+				"absolute (the VM process has its own working directory)", path);
+		return;
+	}
+	r = s->ops->screenshot ? s->ops->screenshot(s->vm, path, &width, &height) : -ENODEV;
+	if (r == -ENODEV) {
+		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no display");
+		return;
+	}
+	if (r) {
+		ctl_write_error(w, r == -ENOMEM || r == -EIO ? CTL_ERR_INTERNAL
+							     : CTL_ERR_BAD_ARGUMENT,
+				"cannot write %.80s: %s", path, strerror(-r));
+		return;
+	}
+	ctl_write_word(w, "ok");
+	ctl_write_field(w, "path", path);
+	ctl_write_field_u64(w, "width", width);
+	ctl_write_field_u64(w, "height", height);
+	ctl_write_field_u64(w, "bytes", stat(path, &st) == 0 ? (uint64_t)st.st_size : 0);
+}
+
 /* Carries out one request; returns true when the connection is to close. */
 static bool ctl_dispatch(struct ctl_server *s, struct ctl_client *c,
 			 const struct ctl_request *rq, struct ctl_writer *w)
@@ -380,6 +435,9 @@ static bool ctl_dispatch(struct ctl_server *s, struct ctl_client *c,
 		break;
 	case CTL_CMD_SCREEN_TEXT:
 		ctl_do_screen_text(s, c, rq, w);
+		break;
+	case CTL_CMD_SCREENSHOT:
+		ctl_do_screenshot(s, rq, w);
 		break;
 	default:
 		ctl_write_error(w, CTL_ERR_INTERNAL, "command not implemented");

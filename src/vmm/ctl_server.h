@@ -34,6 +34,11 @@ struct ctl_machine_ops {
 	/* the text screen as UTF-8 (vga_screen_text()): 0 and a new string,
 	 * or -ENODEV without a display; NULL: the VM has none */
 	int (*screen_text)(void *vm, char **text);
+	/* the screen as a PNG file at path (absolute), written atomically
+	 * (vga_screenshot()); 0 with the picture's size, or -errno (-ENODEV
+	 * without a display); NULL: the VM has none */
+	int (*screenshot)(void *vm, const char *path, unsigned int *width,
+			  unsigned int *height);
 };
 
 /* machine_ctl.h's functions, vm being a struct machine. */

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 
 #include "ctl_testutil.h"
+#include "display/png.h"
 #include "ui/ctl_proto.h"
 #include "vmm/ctl_server.h"
 #include "vmm/evloop.h"
@@ -94,7 +95,7 @@ static void test_requests(void **state)
 
 	l = call(fd, "help\n");
 	assert_string_equal(l, "ok commands=version,status,pause,resume,powerdown,reset,"
-			       "stop,quit,help,console,serial-read,screen-text");
+			       "stop,quit,help,console,serial-read,screen-text,screenshot");
 	l = call(fd, "help pause\n");
 	assert_int_equal(ctl_reply_parse(l, strlen(l), &r), 0);
 	assert_string_equal(ctl_reply_get(&r, "command"), "pause");
@@ -424,6 +425,63 @@ static void test_umask_does_not_matter(void **state)
 	ctl_server_destroy(s2);
 }
 
+/* screenshot PATH: an absolute path only; the file is complete PNG with
+ * the size the reply names; errors name the path and keep nothing. */
+static void test_screenshot(void **state)
+{
+	struct fixture *f = *state;
+	struct ctl_reply r;
+	char path[160], req[256];
+	uint32_t *px;
+	unsigned int w, h;
+	const char *l;
+
+	f->vm.screen = "hello\n";
+	start_loop(f);
+	int fd = topen(f);
+
+	snprintf(path, sizeof(path), "%s/shot.png", f->dir);
+	snprintf(req, sizeof(req), "screenshot %s\n", path);
+	l = call(fd, req);
+	assert_int_equal(ctl_reply_parse(l, strlen(l), &r), 0);
+	assert_true(r.ok);
+	assert_string_equal(ctl_reply_get(&r, "path"), path);
+	assert_string_equal(ctl_reply_get(&r, "width"), "4");
+	assert_string_equal(ctl_reply_get(&r, "height"), "3");
+	assert_true(strtoull(ctl_reply_get(&r, "bytes"), NULL, 10) > 50);
+	assert_int_equal(png_file_load(path, &px, &w, &h), 0);
+	assert_int_equal(w, 4);
+	assert_int_equal(h, 3);
+	assert_int_equal(px[1], 0x00FF00);
+	free(px);
+
+	/* quoted paths with blanks work; relative ones are refused */
+	snprintf(req, sizeof(req), "screenshot \"%s/a b.png\"\n", f->dir);
+	assert_true(strncmp(call(fd, req), "ok path=", 8) == 0);
+	snprintf(path, sizeof(path), "%s/a b.png", f->dir);
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+	assert_string_equal(call(fd, "screenshot shot.png\n"),
+			    "error bad-argument screenshot shot.png: the path must be absolute "
+			    "(the VM process has its own working directory)");
+	assert_string_equal(call(fd, "screenshot\n"), "error bad-argument usage: screenshot PATH");
+	snprintf(req, sizeof(req), "screenshot %s/no/such/dir.png\n", f->dir);
+	l = call(fd, req);
+	assert_non_null(strstr(l, "error bad-argument cannot write "));
+	assert_non_null(strstr(l, "/no/such/dir.png: No such file or directory"));
+	assert_int_equal(f->vm.screenshots, 3);
+
+	/* a VM without a display */
+	f->vm.screen = NULL;
+	snprintf(req, sizeof(req), "screenshot %s/x.png\n", f->dir);
+	assert_string_equal(call(fd, req), "error not-supported this VM has no display");
+	snprintf(path, sizeof(path), "%s/x.png", f->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/shot.png", f->dir);
+	unlink(path);
+	close(fd);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -439,6 +497,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_busy),
 	T(test_existing_paths),
 	T(test_umask_does_not_matter),
+	T(test_screenshot),
 };
 
 UNIT_SUITE(ctl_server, tests);

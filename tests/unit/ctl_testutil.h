@@ -17,8 +17,9 @@
 /* The fake machine: counts what was asked of it. */
 struct fake_vm {
 	bool paused;
-	int pauses, resumes, powerdowns, resets, stops;
-	const char *screen;      /* screen_text's answer; NULL: no display */
+	int pauses, resumes, powerdowns, resets, stops, screenshots;
+	const char *screen;      /* screen_text's answer; NULL: no display
+				  * (screenshot then fails too) */
 };
 
 extern const struct ctl_machine_ops fake_ops;
