@@ -182,6 +182,7 @@ void powerbutton_test(void) __attribute__((noreturn));
 void reset_test(int use_cf9) __attribute__((noreturn));
 void triplefault_test(void) __attribute__((noreturn));
 void virtio_blk_test(void);
+void virtio_input_test(void);
 
 /* main.c */
 void tk_done(void);               /* "testkernel: done", once */
