@@ -25,8 +25,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "display/keymap.h"
 #include "ui/cli_util.h"
 #include "ui/ctl_client.h"
+#include "vmm/ctl_keys.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/util.h"
@@ -48,6 +50,39 @@ enum {
 
 #define IN_DEFAULT_TIMEOUT 30 /* seconds */
 
+void cli_sendkey_usage(FILE *out)
+{
+	fprintf(out, "usage: ttyvm sendkey [--timeout S] VM KEYS...\n"
+		"       ttyvm sendkey --list\n"
+		"\n"
+		"Presses and releases keys on VM's keyboard, as QEMU's sendkey does: each\n"
+		"argument is one key or a combination of keys joined by '-', pressed in\n"
+		"order and released in reverse (ctrl-alt-delete, shift-tab, ret, f2, esc).\n"
+		"Several arguments are sent one after another.  Returns once the guest has\n"
+		"had every key (they go out %d ms apart, so firmware keeps up).\n"
+		IN_VM_TEXT
+		"\n"
+		"  -l, --list       list the key names\n"
+		"  -t, --timeout S  give up after S seconds beyond the typing time (default %d)\n"
+		"  -h, --help       this help\n\n" IN_EXIT_TEXT, CTL_KEYS_DELAY_MS,
+		IN_DEFAULT_TIMEOUT);
+}
+
+void cli_type_usage(FILE *out)
+{
+	fprintf(out, "usage: ttyvm type [--timeout S] VM TEXT\n"
+		"\n"
+		"Types TEXT on VM's keyboard as a US keyboard would, with Shift where a\n"
+		"character needs it.  TEXT is ASCII; a newline is Return, a tab Tab.  Keys go\n"
+		"out %d ms apart (SeaBIOS and GRUB keep few keys; sent at once, some would\n"
+		"be lost), and type returns once the guest has had them all.\n"
+		IN_VM_TEXT
+		"\n"
+		"  -t, --timeout S  give up after S seconds beyond the typing time (default %d)\n"
+		"  -h, --help       this help\n\n" IN_EXIT_TEXT, CTL_KEYS_DELAY_MS,
+		IN_DEFAULT_TIMEOUT);
+}
+
 void cli_screenshot_usage(FILE *out)
 {
 	fprintf(out, "usage: ttyvm screenshot [--json] [--timeout S] VM FILE.png\n"
@@ -66,7 +101,6 @@ struct in_opts {
 	bool json;
 	bool list;
 	int timeout_s;
-	unsigned int delay_ms;   /* 0: the VM's default */
 	int first;               /* argv index of VM */
 };
 
@@ -80,7 +114,6 @@ static int in_parse(const char *verb, void (*usage)(FILE *), bool keys, int argc
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "list", no_argument, NULL, 'l' },
-		{ "delay", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -92,7 +125,7 @@ static int in_parse(const char *verb, void (*usage)(FILE *), bool keys, int argc
 	o->timeout_s = IN_DEFAULT_TIMEOUT;
 	cli_getopt_reset();
 	/* '+': TEXT and key names may start with '-' after VM */
-	while ((c = getopt_long(argc, argv, "+:jld:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jlt:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (keys) {
@@ -107,15 +140,6 @@ static int in_parse(const char *verb, void (*usage)(FILE *), bool keys, int argc
 				return 1;
 			}
 			o->list = true;
-			break;
-		case 'd':
-			if (!keys || parse_uint(optarg, 1, 1000, &v)) {
-				log_error(keys ? "%s: --delay %s: expected milliseconds from 1 to 1000"
-					       : "%s: --delay is an option of sendkey and type",
-					  verb, optarg);
-				return 1;
-			}
-			o->delay_ms = (unsigned int)v;
 			break;
 		case 't':
 			if (parse_uint(optarg, 1, 86400, &v)) {
@@ -139,7 +163,7 @@ static int in_parse(const char *verb, void (*usage)(FILE *), bool keys, int argc
 	}
 	int rest = argc - optind;
 	if (o->list)
-		min_rest = max_rest = rest > 0 ? 1 : 0;
+		min_rest = max_rest = 0;
 	if (rest < min_rest || (max_rest >= 0 && rest > max_rest)) {
 		log_error(rest < min_rest ? "%s: missing arguments (ttyvm %s --help)"
 					  : "%s: too many arguments (ttyvm %s --help)", verb, verb);
@@ -258,6 +282,143 @@ int cli_screenshot(int argc, char **argv)
 			printf("%s: %sx%s screenshot in %s\n", vm, w ? w : "?", h ? h : "?", file);
 	}
 	free(path);
+	free(r);
+	return code;
+}
+
+/* --- sendkey, type ------------------------------------------------------------- */
+
+/* The key names, in columns. */
+static void in_list_keys(void)
+{
+	size_t n = keymap_count(), col = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct keymap_key *k = keymap_at(i);
+		if (!k->name)
+			continue;
+		printf("%-12s", k->name);
+		if (++col % 6 == 0)
+			putchar('\n');
+	}
+	if (col % 6)
+		putchar('\n');
+}
+
+/* Sends one keyboard request (its events counted for the time limit). */
+static int in_keys_call(struct ctl_client *c, const char *verb, const char *vm,
+			const char *const *words, size_t events, int timeout_s,
+			struct ctl_reply *r)
+{
+	/* the reply comes when the keys are out: allow for the typing */
+	uint64_t ms = (uint64_t)timeout_s * 1000 + events * (CTL_KEYS_DELAY_MS + 5) +
+		      CTL_KEYS_HOLD_MS * 8;
+	return in_call(c, verb, vm, words, r, ms > INT32_MAX ? INT32_MAX : (int)ms);
+}
+
+int cli_sendkey(int argc, char **argv)
+{
+	struct ctl_key_event ev[2 * CTL_KEYS_COMBO_MAX];
+	struct in_opts o;
+	struct ctl_reply *r;
+	struct ctl_client *c;
+	char bad[40];
+	int code;
+
+	code = in_parse("sendkey", cli_sendkey_usage, true, argc, argv, &o, 2, -1);
+	if (code)
+		return code == 2 ? IN_EXIT_OK : IN_EXIT_ERROR;
+	if (o.list) {
+		in_list_keys();
+		return IN_EXIT_OK;
+	}
+	const char *vm = argv[o.first];
+	/* every name checked before the VM is asked anything */
+	for (int i = o.first + 1; i < argc; i++) {
+		if (ctl_keys_combo(argv[i], ev, bad, sizeof(bad)) < 0) {
+			log_error("sendkey: %s: no key '%s' (or a key twice, or more than %d "
+				  "keys); ttyvm sendkey --list shows the names", argv[i], bad,
+				  CTL_KEYS_COMBO_MAX);
+			return IN_EXIT_ERROR;
+		}
+	}
+	r = malloc(sizeof(*r));
+	if (!r) {
+		log_error("out of memory");
+		return IN_EXIT_ERROR;
+	}
+	c = in_open("sendkey", vm, o.timeout_s * 1000, &code);
+	/* up to CTL_ARGS_MAX combinations a request */
+	for (int i = o.first + 1; c && code == IN_EXIT_OK && i < argc; i += CTL_ARGS_MAX) {
+		const char *words[CTL_ARGS_MAX + 2] = { "sendkey" };
+		size_t events = 0;
+		int k = 0;
+		for (; k < CTL_ARGS_MAX && i + k < argc; k++) {
+			words[k + 1] = argv[i + k];
+			events += (size_t)ctl_keys_combo(argv[i + k], ev, bad, sizeof(bad));
+		}
+		words[k + 1] = NULL;
+		code = in_keys_call(c, "sendkey", vm, words, events, o.timeout_s, r);
+	}
+	if (c)
+		ctl_client_close(c);
+	free(r);
+	return code;
+}
+
+/* Bytes of text per `type` request: quoted (4 bytes for the worst byte)
+ * they fit a request line. */
+#define IN_TYPE_CHUNK 960
+
+int cli_type(int argc, char **argv)
+{
+	struct in_opts o;
+	struct ctl_reply *r;
+	struct ctl_client *c;
+	struct ctl_key_event *ev;
+	size_t bad_at = 0;
+	int code, n;
+
+	code = in_parse("type", cli_type_usage, true, argc, argv, &o, 2, 2);
+	if (code)
+		return code == 2 ? IN_EXIT_OK : IN_EXIT_ERROR;
+	const char *vm = argv[o.first], *text = argv[o.first + 1];
+	size_t len = strlen(text);
+	if (!len) {
+		log_error("type: TEXT is empty");
+		return IN_EXIT_ERROR;
+	}
+	ev = malloc((4 * len + 2) * sizeof(*ev));
+	r = malloc(sizeof(*r));
+	if (!ev || !r) {
+		log_error("out of memory");
+		free(ev);
+		free(r);
+		return IN_EXIT_ERROR;
+	}
+	n = ctl_keys_text(text, ev, 4 * len + 2, &bad_at);
+	free(ev);
+	if (n < 0) {
+		unsigned char ch = (unsigned char)text[bad_at];
+		if (ch >= 0x20 && ch < 0x7f)
+			log_error("type: no key types '%c' (character %zu)", ch, bad_at + 1);
+		else
+			log_error("type: no key types byte 0x%02x (character %zu); TEXT is "
+				  "printable ASCII, newlines and tabs", ch, bad_at + 1);
+		free(r);
+		return IN_EXIT_ERROR;
+	}
+	c = in_open("type", vm, o.timeout_s * 1000, &code);
+	for (size_t off = 0; c && code == IN_EXIT_OK && off < len; off += IN_TYPE_CHUNK) {
+		char chunk[IN_TYPE_CHUNK + 1];
+		size_t k = len - off < IN_TYPE_CHUNK ? len - off : IN_TYPE_CHUNK;
+		memcpy(chunk, text + off, k);
+		chunk[k] = '\0';
+		const char *words[] = { "type", chunk, NULL };
+		code = in_keys_call(c, "type", vm, words, 4 * k + 2, o.timeout_s, r);
+	}
+	if (c)
+		ctl_client_close(c);
 	free(r);
 	return code;
 }

@@ -43,6 +43,9 @@ enum ctl_cmd {
 	CTL_CMD_SCREEN_TEXT,
 	/* the screen and the keyboard */
 	CTL_CMD_SCREENSHOT,
+	CTL_CMD_SENDKEY,
+	CTL_CMD_TYPE,
+	CTL_CMD_POINTER,
 	CTL_CMD_COUNT
 };
 

@@ -37,7 +37,7 @@ int ctl_keys_combo(const char *combo, struct ctl_key_event *ev, char *bad, size_
 		}
 		memcpy(name, p, len);
 		name[len] = '\0';
-		unsigned int code = keymap_from_name(name);
+		unsigned int code = strcmp(name, "-") == 0 ? KEY_MINUS : keymap_from_name(name);
 		if (!code || n == CTL_KEYS_COMBO_MAX) {
 			snprintf(bad, badlen, "%s", name);
 			return -EINVAL;
@@ -82,8 +82,10 @@ int ctl_keys_text(const char *text, struct ctl_key_event *ev, size_t max, size_t
 			*bad_at = i;
 			return -EINVAL;
 		}
+		/* Return, Tab and the like go without Shift (Shift-Tab is
+		 * another key to most programs) */
 		bool want = sh == KEYMAP_SHIFT_ON;
-		if (sh != KEYMAP_SHIFT_ANY && want != shift) {
+		if (want != shift) {
 			PUT(KEY_LEFTSHIFT, want);
 			shift = want;
 		}

@@ -3,8 +3,8 @@
  * (this thread runs it): events in order, never sooner than their pause
  * (timers do not fire early, so the lower bounds are behaviour, not
  * speed), combinations held, done after a job's last event and never for
- * a forgotten client, a bounded queue.  The parsers are tested with the
- * key table in ctl_keys_parse_test.c.
+ * a forgotten client, a bounded queue; and the parsers, with the key
+ * table.
  */
 #include "unit.h"
 
@@ -194,7 +194,52 @@ static void test_limits(void **state)
 	/* destroyed with jobs queued: freed (ASan checks) */
 }
 
+/* The parsers, with the real key table. */
+static void test_parse(void **state)
+{
+	struct ctl_key_event ev[64];
+	char bad[40];
+	size_t at = 99;
+	(void)state;
+
+	assert_int_equal(ctl_keys_combo("ctrl--", ev, bad, sizeof(bad)), 4);
+	assert_int_equal(ev[0].code, 29);
+	assert_int_equal(ev[1].code, 12);
+	assert_false(ev[2].down);
+	assert_int_equal(ev[3].code, 29);
+	assert_int_equal(ctl_keys_combo("CTRL-Alt-F2", ev, bad, sizeof(bad)), 6);
+	assert_int_equal(ev[2].code, 60);
+	assert_int_equal(ctl_keys_combo("shift-a-b-c-d-e-f-g", ev, bad, sizeof(bad)), 16);
+	assert_int_equal(ctl_keys_combo("shift-a-b-c-d-e-f-g-h", ev, bad, sizeof(bad)), -EINVAL);
+	assert_string_equal(bad, "h");
+	assert_int_equal(ctl_keys_combo("ctrl-nokey", ev, bad, sizeof(bad)), -EINVAL);
+	assert_string_equal(bad, "nokey");
+	assert_int_equal(ctl_keys_combo("a--b", ev, bad, sizeof(bad)), -EINVAL);
+	assert_int_equal(ctl_keys_combo("", ev, bad, sizeof(bad)), -EINVAL);
+	assert_int_equal(ctl_keys_combo("averyveryverylongnamethatisnokeyatall", ev, bad,
+					sizeof(bad)), -EINVAL);
+
+	/* Tab after a capital goes without Shift */
+	assert_int_equal(ctl_keys_text("A\t", ev, ARRAY_SIZE(ev), &at), 6);
+	assert_int_equal(ev[0].code, 42);
+	assert_true(ev[0].down);
+	assert_int_equal(ev[3].code, 42);
+	assert_false(ev[3].down);
+	assert_int_equal(ev[4].code, 15);
+	assert_int_equal(ctl_keys_text("abc", ev, 5, &at), -E2BIG);
+	assert_int_equal(ctl_keys_text("ab\x01", ev, ARRAY_SIZE(ev), &at), -EINVAL);
+	assert_int_equal(at, 2);
+	/* every printable character is typable, with at most 4 events */
+	for (int c = 0x20; c < 0x7f; c++) {
+		char one[2] = { (char)c, 0 };
+		int n = ctl_keys_text(one, ev, ARRAY_SIZE(ev), &at);
+		if (n != 2 && n != 4)
+			fail_msg("character 0x%02x: %d events", c, n);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_parse),
 	cmocka_unit_test_setup_teardown(test_combo_paced, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_jobs_in_order, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pause_after_idle, setup, teardown),

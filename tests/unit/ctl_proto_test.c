@@ -58,7 +58,7 @@ static void test_every_command(void **state)
 	/* the names the man page documents */
 	const char *names[] = { "version", "status", "pause", "resume", "powerdown",
 				"reset", "stop", "quit", "help", "console", "serial-read",
-				"screen-text", "screenshot" };
+				"screen-text", "screenshot", "sendkey", "type", "pointer" };
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		assert_true(ctl_cmd_lookup(names[i]) >= 0);
 	assert_int_equal(ARRAY_SIZE(names), CTL_CMD_COUNT);

@@ -27,6 +27,16 @@
  *
  * Threads: all state is under the transport's lock (virtio_pci.h):
  * callbacks run with it held, the host-side calls take it.
+ *
+ * In a machine (the glue at the end): `--input tablet` (the default on
+ * every PC with a PCI bus, as virt-manager gives every VM a USB tablet)
+ * and/or `--input keyboard`, each its own PCI function.  Each registers
+ * with the input router (display/input.h) as its absolute-pointer or key
+ * sink; the router uses it only while the guest's driver runs it
+ * (virtio_input_active()), so firmware and guests without a virtio-input
+ * driver keep the PS/2 keyboard and mouse.  Hence keys go to the PS/2
+ * keyboard unless the guest drives a virtio keyboard, which exists only
+ * when asked for: a guest with both drivers would see two keyboards.
  */
 #include "vmm/virtio/virtio_input.h"
 
@@ -36,7 +46,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "display/input.h"
+#include "display/keymap.h"
 #include "util/util.h"
+#include "vmm/device.h"
+#include "vmm/machine.h"
+#include "vmm/pci.h"
 #include "vmm/virtio/virtio_pci.h"
 
 #define PCI_CLASS_INPUT_OTHER 0x098000
@@ -505,3 +520,129 @@ int virtio_input_snapshot(struct virtio_input *vi, struct snap *s)
 {
 	return virtio_pci_snapshot(vi->vp, s);
 }
+
+/* ---- machine glue ------------------------------------------------------------------- */
+
+struct vi_glue {
+	struct virtio_input *vi;
+	struct input *router;    /* NULL: none in this machine */
+};
+
+static bool vi_sink_active(void *ctx)
+{
+	return virtio_input_active(ctx);
+}
+
+static void vi_sink_key(void *ctx, unsigned int code, bool down)
+{
+	virtio_input_key(ctx, code, down);
+}
+
+/* The router's buttons are INPUT_BTN_* (PS/2 order: left, right,
+ * middle), the same bits virtio_input_abs() takes. */
+static void vi_sink_abs(void *ctx, unsigned int x, unsigned int y, int dz,
+			unsigned int buttons)
+{
+	virtio_input_abs(ctx, x, y, dz, buttons & INPUT_BTN_MASK);
+}
+
+static void vi_dev_teardown(void *dev)
+{
+	struct vi_glue *g = dev;
+
+	if (g->router) {
+		/* after this returns the router calls us no more */
+		if (g->vi->kind == VIRTIO_INPUT_TABLET)
+			input_set_abs_sink(g->router, NULL);
+		else
+			input_set_key_sink(g->router, NULL);
+	}
+	virtio_input_destroy(g->vi);
+	free(g);
+}
+
+static void vi_dev_reset(void *dev)
+{
+	struct vi_glue *g = dev;
+	virtio_pci_reset(g->vi->vp);
+}
+
+static int vi_dev_snapshot(void *dev, struct snap *s)
+{
+	struct vi_glue *g = dev;
+	return virtio_input_snapshot(g->vi, s);
+}
+
+static const struct device_desc virtio_input_desc;
+
+static int vi_setup_one(struct machine *m, enum virtio_input_kind kind)
+{
+	struct input *router = machine_find(m, "input");
+	uint16_t keys[512];
+	unsigned int nkeys = 0;
+	struct vi_glue *g;
+	int rc;
+
+	for (size_t i = 0; i < keymap_count() && nkeys < ARRAY_SIZE(keys); i++)
+		keys[nkeys++] = keymap_at(i)->code;
+	struct virtio_input_params p = {
+		.kind = kind,
+		.serial = kind == VIRTIO_INPUT_TABLET ? "tablet0" : "keyboard0",
+		.keys = keys,
+		.nkeys = nkeys,
+		.mem = machine_mem(m),
+	};
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	rc = virtio_input_create(&p, &g->vi);
+	if (rc < 0) {
+		free(g);
+		return rc;
+	}
+	/* attached first: from here on the machine's teardown frees it */
+	rc = machine_attach(m, &virtio_input_desc, g);
+	if (rc < 0) {
+		virtio_input_destroy(g->vi);
+		free(g);
+		return rc;
+	}
+	rc = pci_bus_add(machine_pci_bus(m), virtio_pci_dev(g->vi->vp), -1);
+	if (rc < 0)
+		return rc;
+	g->router = router;
+	if (router && kind == VIRTIO_INPUT_TABLET) {
+		struct input_abs_sink sink = { vi_sink_active, vi_sink_abs, g->vi };
+		input_set_abs_sink(router, &sink);
+	} else if (router) {
+		struct input_key_sink sink = { vi_sink_active, vi_sink_key, g->vi };
+		input_set_key_sink(router, &sink);
+	}
+	return 0;
+}
+
+/* The devices --input asks for (default: a tablet), on the PCI bus. */
+static int virtio_input_setup(struct machine *m)
+{
+	const struct vm_config *cfg = machine_config(m);
+	unsigned int want = cfg->input ? cfg->input : VM_INPUT_TABLET;
+	int rc = 0;
+
+	if ((want & VM_INPUT_NONE) || !machine_pci_bus(m))
+		return 0;
+	if (want & VM_INPUT_TABLET)
+		rc = vi_setup_one(m, VIRTIO_INPUT_TABLET);
+	if (rc == 0 && (want & VM_INPUT_KEYBOARD))
+		rc = vi_setup_one(m, VIRTIO_INPUT_KEYBOARD);
+	return rc;
+}
+
+static const struct device_desc virtio_input_desc = {
+	.name = "virtio-input",
+	.order = DEVICE_ORDER_DEV,
+	.setup = virtio_input_setup,
+	.teardown = vi_dev_teardown,
+	.reset = vi_dev_reset,
+	.snapshot = vi_dev_snapshot,
+};
+DEVICE_DEFINE(virtio_input_desc);
