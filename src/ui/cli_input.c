@@ -194,6 +194,7 @@ static struct ctl_client *in_open(const char *verb, const char *vm, int timeout_
 			*code = IN_EXIT_TIMEOUT;
 		return NULL;
 	}
+	*code = IN_EXIT_OK;
 	return c;
 }
 
@@ -297,11 +298,11 @@ static void in_list_keys(void)
 		const struct keymap_key *k = keymap_at(i);
 		if (!k->name)
 			continue;
-		printf("%-12s", k->name);
-		if (++col % 6 == 0)
+		printf("%-14s", k->name);
+		if (++col % 5 == 0)
 			putchar('\n');
 	}
-	if (col % 6)
+	if (col % 5)
 		putchar('\n');
 }
 

@@ -4,14 +4,11 @@
  *   - the test kernel's virtio-input driver (tk.test=virtioinput) reads
  *     the tablet's and the keyboard's configuration space, then reports
  *     the events it gets from `pointer` and `ttyvm sendkey`;
- *   - GRUB from a CD-ROM under SeaBIOS (PS/2 keyboard): `ttyvm sendkey`
- *     moves the menu selection and opens its command line, `ttyvm type`
- *     types a command whose output is read off the text screen with
- *     `ttyvm expect --screen`.
+ *   - the test kernel's polling PS/2 driver (tk.test=kbdecho) echoes the
+ *     lines that `ttyvm type` and `ttyvm sendkey` give it, byte for byte.
  */
 #include "../unit/unit.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +20,6 @@
 #include "harness.h"
 
 #define BOOT_TIMEOUT 120
-#define FIRMWARE_TIMEOUT 180
 #define CLI_TIMEOUT 120
 
 static char *make_dir(void)
@@ -108,7 +104,7 @@ static bool has_line(const char *out, const char *text)
 
 static void test_virtio_input_guest(void **state)
 {
-	char *dir = make_dir(), sock[128];
+	char *dir = make_dir(), sock[100];
 	struct vm_proc p;
 	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
 			       "--memory", "64M", "--append", "tk.test=virtioinput",
@@ -170,61 +166,61 @@ static void test_virtio_input_guest(void **state)
 	harness_free(&p);
 }
 
-/* Waits for text on the VM's text screen (ttyvm expect --screen). */
-static int expect_screen(const char *sock, const char *text)
+/*
+ * Keys to the PS/2 keyboard (no virtio keyboard: the default), read by
+ * the test kernel's polling i8042 driver, which echoes each line.  (GRUB
+ * under SeaBIOS would be the natural guest, but on these development
+ * machines the instruction emulator never takes an interrupt in
+ * SeaBIOS's "sti; nop; cli" window, so no firmware gets IRQ 1 here; QEMU
+ * on the same /dev/kvm loses the keys the same way.)
+ */
+static void test_keys_to_ps2(void **state)
 {
-	const char *argv[] = { "expect", "--screen", "--timeout", "90", sock, text, NULL };
-	return cli(argv);
-}
-
-static void test_grub_keys(void **state)
-{
-	char *dir = make_dir(), sock[128];
+	char *dir = make_dir(), sock[100];
 	struct vm_proc p;
-	const char *argv[] = { "run", "--memory", "128M", "--cdrom", harness_guest("grub.iso"),
+	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
+			       "--memory", "64M", "--append", "tk.test=kbdecho",
 			       "--control", sock, NULL };
 	(void)state;
 
 	snprintf(sock, sizeof(sock), "%s/vm.sock", dir);
 	harness_require_kvm();
 	harness_spawn(&p, argv);
+	if (!harness_wait_for(&p, "kbdecho: ready", BOOT_TIMEOUT))
+		fail_msg("no 'ready'\n--- out:\n%s--- err:\n%s", p.out, p.err);
 	wait_socket(&p, sock);
-	const char *first = "*ttyvm CD-ROM test entry 7f3a";
-	const char *argv_wait[] = { "expect", "--screen", "--timeout", "180", sock, first, NULL };
-	assert_int_equal(cli(argv_wait), 0);
 
-	/* the selection (GRUB's '*') moves down and back up */
-	const char *down[] = { "sendkey", sock, "down", NULL };
-	assert_int_equal(cli(down), 0);
-	assert_int_equal(expect_screen(sock, "*ttyvm second entry"), 0);
-	const char *up[] = { "sendkey", sock, "up", NULL };
-	assert_int_equal(cli(up), 0);
-	assert_int_equal(expect_screen(sock, first), 0);
-
-	/* the command line, and a typed command with shifted characters; its
-	 * output (not the echo of what was typed) has the variable's value */
-	const char *c[] = { "sendkey", sock, "c", NULL };
-	assert_int_equal(cli(c), 0);
-	assert_int_equal(expect_screen(sock, "grub>"), 0);
-	const char *t1[] = { "type", sock, "set v=Q7\n", NULL };
-	assert_int_equal(cli(t1), 0);
-	const char *t2[] = { "type", sock, "echo ${v}x_Y:OK+done\n", NULL };
-	assert_int_equal(cli(t2), 0);
-	assert_int_equal(expect_screen(sock, "\nQ7x_Y:OK+done"), 0);
-
-	/* an unknown key is refused before anything is sent */
-	const char *bad[] = { "sendkey", sock, "ctrl-frob", NULL };
+	/* nothing goes when a key or a character is wrong */
+	const char *bad[] = { "sendkey", sock, "h", "ctrl-frob", NULL };
 	assert_int_equal(cli(bad), 1);
+	const char *bad_text[] = { "type", sock, "caf\xc3\xa9\n", NULL };
+	assert_int_equal(cli(bad_text), 1);
 
-	kill(p.pid, SIGKILL);
-	harness_wait_exit(&p, 10);
+	/* every character of a line with shifted runs, exactly */
+	const char *text = "Hello, World! 42_x~\"{ok} [a|b] <c>\n";
+	const char *type[] = { "type", sock, text, NULL };
+	assert_int_equal(cli(type), 0);
+	/* combinations and plain keys, one argument after another */
+	const char *keys[] = { "sendkey", sock, "shift-h", "i", "ret", NULL };
+	assert_int_equal(cli(keys), 0);
+	if (!harness_wait_for(&p, "kbdecho: done", 60))
+		fail_msg("no 'done'\n--- out:\n%s--- err:\n%s", p.out, p.err);
+	assert_true(has_line(p.out, "kbdecho: line=Hello, World! 42_x~\"{ok} [a|b] <c>\n"));
+	/* Shift pressed around H, released before e (set 1, translated) */
+	assert_true(has_line(p.out, "kbdecho: bytes=2a 23 a3 aa 12 92 "));
+	assert_true(has_line(p.out, "kbdecho: line=Hi\n"));
+	assert_false(has_line(p.out, "kbdecho: FAIL"));
+
+	const char *stop[] = { "stop", "--force", sock, NULL };
+	assert_int_equal(cli(stop), 0);
+	harness_wait_exit(&p, 30);
 	remove_dir(dir);
 	harness_free(&p);
 }
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_virtio_input_guest),
-	cmocka_unit_test(test_grub_keys),
+	cmocka_unit_test(test_keys_to_ps2),
 };
 
 UNIT_SUITE(input, tests);
