@@ -4,6 +4,7 @@
  *   - the test kernel's virtio-input driver (tk.test=virtioinput) reads
  *     the tablet's and the keyboard's configuration space, then reports
  *     the events it gets from `pointer` and `ttyvm sendkey`;
+ *   - `ttyvm screenshot` of SeaBIOS's text screen, at its resolution;
  *   - the test kernel's polling PS/2 driver (tk.test=kbdecho) echoes the
  *     lines that `ttyvm type` and `ttyvm sendkey` give it, byte for byte.
  */
@@ -218,7 +219,56 @@ static void test_keys_to_ps2(void **state)
 	harness_free(&p);
 }
 
+/* The PNG's size from its IHDR; false when the file is no PNG. */
+static bool png_size(const char *path, unsigned int *w, unsigned int *h)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	unsigned char b[24];
+	FILE *f = fopen(path, "rb");
+	bool ok = f && fread(b, 1, sizeof(b), f) == sizeof(b) && memcmp(b, sig, 8) == 0 &&
+		  memcmp(b + 12, "IHDR", 4) == 0;
+
+	if (f)
+		fclose(f);
+	if (ok) {
+		*w = (unsigned int)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
+		*h = (unsigned int)b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23];
+	}
+	return ok;
+}
+
+/* `ttyvm screenshot` of SeaBIOS's text screen: 80x25 cells of 9x16. */
+static void test_screenshot_text_mode(void **state)
+{
+	char *dir = make_dir(), sock[100], png[128];
+	struct vm_proc p;
+	unsigned int w = 0, h = 0;
+	const char *argv[] = { "run", "--memory", "64M", "--control", sock, NULL };
+	(void)state;
+
+	snprintf(sock, sizeof(sock), "%s/vm.sock", dir);
+	snprintf(png, sizeof(png), "%s/text.png", dir);
+	harness_require_kvm();
+	harness_spawn(&p, argv);
+	wait_socket(&p, sock);
+	const char *wait[] = { "expect", "--screen", "--timeout", "180", sock,
+			       "SeaBIOS (version", NULL };
+	assert_int_equal(cli(wait), 0);
+	const char *shot[] = { "screenshot", sock, png, NULL };
+	assert_int_equal(cli(shot), 0);
+	assert_true(png_size(png, &w, &h));
+	assert_int_equal(w, 720);
+	assert_int_equal(h, 400);
+
+	const char *stop[] = { "stop", "--force", sock, NULL };
+	assert_int_equal(cli(stop), 0);
+	harness_wait_exit(&p, 30);
+	remove_dir(dir);
+	harness_free(&p);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_screenshot_text_mode),
 	cmocka_unit_test(test_virtio_input_guest),
 	cmocka_unit_test(test_keys_to_ps2),
 };
