@@ -45,6 +45,11 @@ static const struct cli_verb verbs[] = {
 	{ "expect", cli_expect, "wait for text on a VM's console or screen", cli_expect_usage },
 	/* disk images (cli_disk.h) */
 	{ "disk", cli_disk, "create, inspect or convert a disk image", cli_disk_usage },
+	{ "screenshot", cli_screenshot, "write a VM's screen to a PNG file",
+	  cli_screenshot_usage },
+	{ "sendkey", cli_sendkey, "press keys on a VM's keyboard (ctrl-alt-delete)",
+	  cli_sendkey_usage },
+	{ "type", cli_type, "type text on a VM's keyboard", cli_type_usage },
 	{ "help", cli_help, "show help for a verb", cli_help_usage },
 };
 

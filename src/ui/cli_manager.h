@@ -102,6 +102,14 @@ int cli_expect(int argc, char **argv);
 void cli_expect_usage(FILE *out);
 int cli_expect_parse(int argc, char **argv, struct cli_console_opts *o);
 
+/* The screen and the keyboard of a running VM (cli_input.c). */
+int cli_screenshot(int argc, char **argv);
+void cli_screenshot_usage(FILE *out);
+int cli_sendkey(int argc, char **argv);
+void cli_sendkey_usage(FILE *out);
+int cli_type(int argc, char **argv);
+void cli_type_usage(FILE *out);
+
 /*
  * Where Ctrl-] is in what a terminal typed: the index of the first escape
  * byte in buf[0..len), or len when there is none (what comes before it

@@ -41,6 +41,11 @@ enum boot_order {
 	BOOT_ORDER_NET,      /* network boot (PXE) first */
 };
 
+/* virtio-input devices (--input): bits.  0 is the default, a tablet. */
+#define VM_INPUT_TABLET   0x1
+#define VM_INPUT_KEYBOARD 0x2
+#define VM_INPUT_NONE     0x4   /* asked for none */
+
 struct vm_config {
 	char name[VM_NAME_MAX];
 	uint64_t memory;     /* bytes */
@@ -57,6 +62,7 @@ struct vm_config {
 	unsigned int ndisks;
 	char *cdrom;         /* ISO image on the AHCI CD-ROM */
 	enum boot_order boot;
+	unsigned int input;  /* VM_INPUT_* */
 	/* screen for tests and scripts (written by the display code) */
 	char *screen_text;   /* text-mode screen, rewritten when it changes */
 	char *screenshot;    /* PNG written at exit */
