@@ -34,6 +34,8 @@ struct ctl_machine_ops {
 	/* the text screen as UTF-8 (vga_screen_text()): 0 and a new string,
 	 * or -ENODEV without a display; NULL: the VM has none */
 	int (*screen_text)(void *vm, char **text);
+	/* "HOST:PORT" of the VM's VNC server, or NULL (none); NULL op: none */
+	const char *(*vnc_address)(void *vm);
 };
 
 /* machine_ctl.h's functions, vm being a struct machine. */
