@@ -27,6 +27,7 @@
 
 #include "ui/cli.h"
 #include "ui/cli_util.h"
+#include "display/display.h"
 #include "ui/vmstore.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -67,6 +68,9 @@ void cli_create_usage(FILE *out)
 		"      --no-disk            no new disk, even with --iso\n"
 		"  -f, --firmware FILE      BIOS image (default: SeaBIOS)\n"
 		"  -b, --boot auto|cd|disk|net   what the firmware boots first\n"
+		"      --display none|sdl|vnc[=HOST:DISPLAY]|sdl,vnc[,password-file=FILE]\n"
+		"                           where the screen goes (default: the preset's,\n"
+		"                           vnc on 127.0.0.1)\n"
 		"The machine (defaults: the preset's, at most the host's CPUs and half its RAM):\n"
 		"  -m, --memory SIZE        guest RAM, such as 512M or 2G (a bare number is MiB)\n"
 		"  -c, --cpus N             virtual CPUs\n"
@@ -82,7 +86,7 @@ void cli_create_usage(FILE *out)
 		size, CREATE_START_TIMEOUT);
 }
 
-enum { OPT_ISO = 256, OPT_DISK_FORMAT, OPT_NO_DISK, OPT_START, OPT_PRESETS };
+enum { OPT_ISO = 256, OPT_DISK_FORMAT, OPT_NO_DISK, OPT_START, OPT_PRESETS, OPT_DISPLAY };
 
 static int create_presets(void)
 {
@@ -114,6 +118,7 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 		{ "no-disk", no_argument, NULL, OPT_NO_DISK },
 		{ "firmware", required_argument, NULL, 'f' },
 		{ "boot", required_argument, NULL, 'b' },
+		{ "display", required_argument, NULL, OPT_DISPLAY },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "start", no_argument, NULL, OPT_START },
@@ -205,6 +210,15 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 			o->timeout_s = (int)v;
 			break;
 		case 'j': o->json = true; break;
+		case OPT_DISPLAY: {
+			char why[256];
+			if (display_parse_option(optarg, &o->display, why, sizeof(why))) {
+				log_error("create: --display %s: %s", optarg, why);
+				return 1;
+			}
+			o->display_set = true;
+			break;
+		}
 		case OPT_PRESETS: return create_presets();
 		case 'h':
 			cli_create_usage(stdout);
@@ -243,6 +257,7 @@ void cli_create_free(struct cli_create_opts *o)
 {
 	for (unsigned int i = 0; i < o->existing.ndisks; i++)
 		free(o->existing.disks[i].path);
+	display_config_free(&o->display);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -305,6 +320,14 @@ static int create_apply(const struct cli_create_opts *o, const char *preset,
 		cfg->cpus = o->cpus;
 	if (o->boot >= 0)
 		cfg->boot = (enum boot_order)o->boot;
+	if (o->display_set) {
+		cfg->display.mode = o->display.mode;
+		if (create_set(&cfg->display.vnc_listen, o->display.vnc_listen) ||
+		    create_set(&cfg->display.vnc_password_file, o->display.vnc_password_file)) {
+			log_error("out of memory");
+			return 1;
+		}
+	}
 	if (create_set(&cfg->kernel, o->kernel) || create_set(&cfg->initrd, o->initrd) ||
 	    create_set(&cfg->append, o->append) || create_set(&cfg->cdrom, o->iso) ||
 	    create_set(&cfg->firmware, o->firmware)) {
@@ -358,7 +381,9 @@ static int create_check(const struct cli_create_opts *o, const struct vm_config 
 	if ((cfg->kernel && create_check_file("--kernel", cfg->kernel)) ||
 	    (cfg->initrd && create_check_file("--initrd", cfg->initrd)) ||
 	    (cfg->cdrom && create_check_file("--iso", cfg->cdrom)) ||
-	    (cfg->firmware && create_check_file("--firmware", cfg->firmware)))
+	    (cfg->firmware && create_check_file("--firmware", cfg->firmware)) ||
+	    (cfg->display.vnc_password_file &&
+	     create_check_file("--display password-file=", cfg->display.vnc_password_file)))
 		return 1;
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		if (cfg->disks[i].path && create_check_file("--disk", cfg->disks[i].path))

@@ -36,6 +36,8 @@ struct cli_create_opts {
 	uint64_t memory;             /* 0: the preset's, fitted to the host */
 	unsigned int cpus;           /* 0: the same */
 	int boot;                    /* enum boot_order, -1: the preset's */
+	bool display_set;            /* --display given: display replaces the preset's */
+	struct display_config display;
 	bool start, json;
 	int timeout_s;               /* for --start */
 };

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "display/display.h"
 #include "util/parse.h"
 #include "util/util.h"
 
@@ -42,6 +43,7 @@ const struct vmdef_section vmdef_sections[S_COUNT] = {
 	[S_DISK] = { "disk", "diskN", VM_MAX_DISKS, F(disks), sizeof(struct disk_config),
 		     F(ndisks) },
 	[S_CDROM] = { "cdrom", "cdrom", 1, 0, 0, 0 },
+	[S_DISPLAY] = { "display", "display", 1, 0, 0, 0 },
 };
 
 _Static_assert(VM_MAX_DISKS <= VMDEF_IDX_MAX, "VMDEF_IDX_MAX too small for the disks");
@@ -65,7 +67,22 @@ static const struct vmdef_choice vmdef_disk_formats[] = {
 	{ NULL, 0 },
 };
 
+static const struct vmdef_choice vmdef_display_modes[] = {
+	{ "none", DISPLAY_NONE }, { "sdl", DISPLAY_SDL }, { "vnc", DISPLAY_VNC },
+	{ "sdl,vnc", DISPLAY_SDL_VNC }, { "vnc,sdl", DISPLAY_SDL_VNC }, { NULL, 0 },
+};
+
+/* [display] vnc_listen: HOST:DISPLAY, :DISPLAY or HOST */
+static int vmdef_check_vnc_listen(const char *text, char *why, size_t len)
+{
+	char host[DISPLAY_HOST_MAX];
+	int disp;
+
+	return display_parse_vnc_listen(text, host, sizeof(host), &disp, why, len);
+}
+
 _Static_assert(sizeof(enum serial_kind) == sizeof(int), "VT_ENUM fields are int-sized");
+_Static_assert(sizeof(enum display_mode) == sizeof(int), "VT_ENUM fields are int-sized");
 _Static_assert(sizeof(enum boot_order) == sizeof(int), "VT_ENUM fields are int-sized");
 _Static_assert(sizeof(enum disk_iface) == sizeof(int), "VT_ENUM fields are int-sized");
 _Static_assert(sizeof(enum disk_format) == sizeof(int), "VT_ENUM fields are int-sized");
@@ -114,6 +131,18 @@ const struct vmdef_key vmdef_keys[K_COUNT] = {
 		.help = "true: the guest cannot write to it" },
 	[K_CDROM_PATH] = { S_CDROM, "path", VT_PATH, F(cdrom), .flags = KF_INPUT,
 		.help = "ISO image in the CD-ROM drive (AHCI, read-only)" },
+	[K_DISPLAY_MODE] = { S_DISPLAY, "mode", VT_ENUM, F(display.mode),
+		.choices = vmdef_display_modes, .def = "none",
+		.help = "where the guest's display goes: none, sdl (a window), vnc (a VNC "
+			"server) or sdl,vnc" },
+	[K_DISPLAY_VNC_LISTEN] = { S_DISPLAY, "vnc_listen", VT_STRING, F(display.vnc_listen),
+		.check = vmdef_check_vnc_listen,
+		.help = "VNC address: HOST:DISPLAY (port 5900+DISPLAY), :DISPLAY or HOST "
+			"(default 127.0.0.1, the first free display from :0)" },
+	[K_DISPLAY_VNC_PASSWORD_FILE] = { S_DISPLAY, "vnc_password_file", VT_PATH,
+		F(display.vnc_password_file), .flags = KF_INPUT,
+		.help = "file whose first line is the VNC password (8 characters at most; "
+			"default: $TTYVM_VNC_PASSWORD, else no password)" },
 };
 
 #undef F

@@ -45,6 +45,20 @@ enum boot_order {
 #define VM_INPUT_TABLET   0x1
 #define VM_INPUT_KEYBOARD 0x2
 #define VM_INPUT_NONE     0x4   /* asked for none */
+/* What shows the screen (bits: both may be on). */
+enum display_mode {
+	DISPLAY_NONE = 0,    /* headless */
+	DISPLAY_SDL = 1,     /* an SDL2 window */
+	DISPLAY_VNC = 2,     /* a VNC server (libvncserver) */
+	DISPLAY_SDL_VNC = 3,
+};
+
+struct display_config {
+	enum display_mode mode;
+	char *vnc_listen;         /* "HOST:DISPLAY", "HOST" or ":DISPLAY";
+				   * NULL: 127.0.0.1, the first free display */
+	char *vnc_password_file;  /* NULL: $TTYVM_VNC_PASSWORD, else none */
+};
 
 struct vm_config {
 	char name[VM_NAME_MAX];
@@ -63,6 +77,7 @@ struct vm_config {
 	char *cdrom;         /* ISO image on the AHCI CD-ROM */
 	enum boot_order boot;
 	unsigned int input;  /* VM_INPUT_* */
+	struct display_config display;
 	/* screen for tests and scripts (written by the display code) */
 	char *screen_text;   /* text-mode screen, rewritten when it changes */
 	char *screenshot;    /* PNG written at exit */
