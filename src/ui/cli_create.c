@@ -27,6 +27,7 @@
 
 #include "ui/cli.h"
 #include "ui/cli_util.h"
+#include "display/display.h"
 #include "ui/vmstore.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -63,14 +64,17 @@ void cli_create_usage(FILE *out)
 		"                           number is GiB) in the VM's data directory\n"
 		"                           (repeatable); with --iso and no disk given, one\n"
 		"                           of %s is made\n"
-		"      --disk-format raw|qcow2   format of new disks (default raw: a sparse\n"
-		"                           file that takes no space until written)\n"
+		"      --disk-format raw|qcow2   format of new disks (default qcow2: grows\n"
+		"                           as the guest writes; raw: a sparse file)\n"
 		"      --no-disk            no new disk, even with --iso\n"
 		"  -f, --firmware FILE      BIOS image (default: SeaBIOS)\n"
 		"  -b, --boot auto|cd|disk|net   what the firmware boots first\n"
 		"      --net user[,hostfwd=...][,mac=MAC][,restrict=on]|tap,ifname=NAME|none\n"
 		"                           a NIC, as for ttyvm run (repeatable); default:\n"
 		"                           one NIC on user-mode NAT (--net user)\n"
+		"      --display none|sdl|vnc[=HOST:DISPLAY]|sdl,vnc[,password-file=FILE]\n"
+		"                           where the screen goes (default: the preset's,\n"
+		"                           vnc on 127.0.0.1)\n"
 		"The machine (defaults: the preset's, at most the host's CPUs and half its RAM):\n"
 		"  -m, --memory SIZE        guest RAM, such as 512M or 2G (a bare number is MiB)\n"
 		"  -c, --cpus N             virtual CPUs\n"
@@ -86,7 +90,8 @@ void cli_create_usage(FILE *out)
 		size, CREATE_START_TIMEOUT);
 }
 
-enum { OPT_ISO = 256, OPT_DISK_FORMAT, OPT_NO_DISK, OPT_START, OPT_PRESETS, OPT_NET };
+enum { OPT_ISO = 256, OPT_DISK_FORMAT, OPT_NO_DISK, OPT_START, OPT_PRESETS, OPT_DISPLAY,
+       OPT_NET };
 
 static int create_presets(void)
 {
@@ -118,6 +123,7 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 		{ "no-disk", no_argument, NULL, OPT_NO_DISK },
 		{ "firmware", required_argument, NULL, 'f' },
 		{ "boot", required_argument, NULL, 'b' },
+		{ "display", required_argument, NULL, OPT_DISPLAY },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "start", no_argument, NULL, OPT_START },
@@ -133,6 +139,7 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->new_format = DISK_FMT_QCOW2;   /* as the wizard and virt-manager: grows on demand */
 	o->boot = -1;
 	o->timeout_s = CREATE_START_TIMEOUT;
 	cli_getopt_reset();
@@ -213,6 +220,15 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 			o->timeout_s = (int)v;
 			break;
 		case 'j': o->json = true; break;
+		case OPT_DISPLAY: {
+			char why[256];
+			if (display_parse_option(optarg, &o->display, why, sizeof(why))) {
+				log_error("create: --display %s: %s", optarg, why);
+				return 1;
+			}
+			o->display_set = true;
+			break;
+		}
 		case OPT_PRESETS: return create_presets();
 		case 'h':
 			cli_create_usage(stdout);
@@ -253,6 +269,7 @@ void cli_create_free(struct cli_create_opts *o)
 		free(o->existing.disks[i].path);
 	for (unsigned int i = 0; i < o->existing.nnics && i < VM_MAX_NICS; i++)
 		net_nic_free(&o->existing.nics[i]);
+	display_config_free(&o->display);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -315,6 +332,14 @@ static int create_apply(const struct cli_create_opts *o, const char *preset,
 		cfg->cpus = o->cpus;
 	if (o->boot >= 0)
 		cfg->boot = (enum boot_order)o->boot;
+	if (o->display_set) {
+		cfg->display.mode = o->display.mode;
+		if (create_set(&cfg->display.vnc_listen, o->display.vnc_listen) ||
+		    create_set(&cfg->display.vnc_password_file, o->display.vnc_password_file)) {
+			log_error("out of memory");
+			return 1;
+		}
+	}
 	if (create_set(&cfg->kernel, o->kernel) || create_set(&cfg->initrd, o->initrd) ||
 	    create_set(&cfg->append, o->append) || create_set(&cfg->cdrom, o->iso) ||
 	    create_set(&cfg->firmware, o->firmware)) {
@@ -388,7 +413,9 @@ static int create_check(const struct cli_create_opts *o, const struct vm_config 
 	if ((cfg->kernel && create_check_file("--kernel", cfg->kernel)) ||
 	    (cfg->initrd && create_check_file("--initrd", cfg->initrd)) ||
 	    (cfg->cdrom && create_check_file("--iso", cfg->cdrom)) ||
-	    (cfg->firmware && create_check_file("--firmware", cfg->firmware)))
+	    (cfg->firmware && create_check_file("--firmware", cfg->firmware)) ||
+	    (cfg->display.vnc_password_file &&
+	     create_check_file("--display password-file=", cfg->display.vnc_password_file)))
 		return 1;
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		if (cfg->disks[i].path && create_check_file("--disk", cfg->disks[i].path))

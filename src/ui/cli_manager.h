@@ -32,11 +32,13 @@ struct cli_create_opts {
 	bool nets_given;             /* --net was given (none: no NIC) */
 	uint64_t new_disks[VM_MAX_DISKS]; /* --disk-size, bytes */
 	unsigned int nnew;
-	enum disk_format new_format; /* --disk-format; AUTO: raw */
+	enum disk_format new_format; /* --disk-format; default qcow2 */
 	bool no_disk;
 	uint64_t memory;             /* 0: the preset's, fitted to the host */
 	unsigned int cpus;           /* 0: the same */
 	int boot;                    /* enum boot_order, -1: the preset's */
+	bool display_set;            /* --display given: display replaces the preset's */
+	struct display_config display;
 	bool start, json;
 	int timeout_s;               /* for --start */
 };
@@ -102,6 +104,14 @@ int cli_console_parse(int argc, char **argv, struct cli_console_opts *o);
 int cli_expect(int argc, char **argv);
 void cli_expect_usage(FILE *out);
 int cli_expect_parse(int argc, char **argv, struct cli_console_opts *o);
+
+/* The screen and the keyboard of a running VM (cli_input.c). */
+int cli_screenshot(int argc, char **argv);
+void cli_screenshot_usage(FILE *out);
+int cli_sendkey(int argc, char **argv);
+void cli_sendkey_usage(FILE *out);
+int cli_type(int argc, char **argv);
+void cli_type_usage(FILE *out);
 
 /*
  * Where Ctrl-] is in what a terminal typed: the index of the first escape

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "display/display.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "ui/vmdef.h"
@@ -66,9 +67,18 @@ void cli_run_usage(FILE *out)
 	      "                        default 256M)\n"
 	      "  -c, --cpus N          virtual CPUs (default 1)\n"
 	      "  -n, --name NAME       VM name used in messages (default: vm)\n"
+	      "      --input LIST      virtio input devices: tablet, keyboard, both\n"
+	      "                        (tablet,keyboard) or none (default tablet)\n"
 	      "Serial console (COM1):\n"
 	      "  -s, --serial stdio|file:PATH|pty|none   (default stdio)\n"
 	      "                        on a terminal, Ctrl-A x quits, Ctrl-A h helps\n"
+	      "Display:\n"
+	      "      --display none|sdl|vnc[=HOST:DISPLAY]|sdl,vnc[,password-file=FILE]\n"
+	      "                        show the screen in an SDL window (Ctrl+Alt+G grabs\n"
+	      "                        and releases the pointer), over VNC (default\n"
+	      "                        127.0.0.1, the first free display from :0), both,\n"
+	      "                        or not at all (the default); the VNC password comes\n"
+	      "                        from FILE or $TTYVM_VNC_PASSWORD\n"
 	      "Screen (for scripts and tests):\n"
 	      "      --screen-text FILE   keep FILE updated with the text-mode screen\n"
 	      "      --screenshot FILE    write the screen as PNG to FILE at exit\n"
@@ -109,6 +119,7 @@ void cli_run_free(struct vm_config *cfg)
 	free(cfg->screenshot);
 	free(cfg->debugcon);
 	free(cfg->control_socket);
+	display_config_free(&cfg->display);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -242,7 +253,35 @@ int cli_run_parse_net(const char *val, struct vm_config *cfg, bool *replaced)
 }
 
 enum { OPT_FLAT = 256, OPT_NO_ACPI, OPT_CDROM, OPT_SCREEN_TEXT, OPT_SCREENSHOT, OPT_DEBUGCON,
-       OPT_CONTROL, OPT_NET };
+       OPT_CONTROL, OPT_INPUT, OPT_DISPLAY, OPT_NET };
+
+int cli_run_parse_input(const char *val, unsigned int *input)
+{
+	char copy[64];
+	unsigned int bits = 0;
+
+	if (strlen(val) >= sizeof(copy))
+		goto bad;
+	memcpy(copy, val, strlen(val) + 1);
+	for (char *save = NULL, *w = strtok_r(copy, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
+		if (strcmp(w, "tablet") == 0)
+			bits |= VM_INPUT_TABLET;
+		else if (strcmp(w, "keyboard") == 0)
+			bits |= VM_INPUT_KEYBOARD;
+		else if (strcmp(w, "none") == 0 && strcmp(val, "none") == 0)
+			bits = VM_INPUT_NONE;
+		else
+			goto bad;
+	}
+	if (!bits)
+		goto bad;
+	*input = bits;
+	return 0;
+bad:
+	log_error("--input %s: expected tablet, keyboard, tablet,keyboard or none", val);
+	return -1;
+}
 
 int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -265,6 +304,8 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "debugcon", required_argument, NULL, OPT_DEBUGCON },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "net", required_argument, NULL, OPT_NET },
+		{ "input", required_argument, NULL, OPT_INPUT },
+		{ "display", required_argument, NULL, OPT_DISPLAY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -379,6 +420,18 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 			if (cli_run_parse_net(optarg, cfg, &nets_replaced))
 				return 1;
 			break;
+		case OPT_INPUT: /* virtio input devices (virtio_input.c) */
+			if (cli_run_parse_input(optarg, &cfg->input))
+				return 1;
+			break;
+		case OPT_DISPLAY: {
+			char why[256];
+			if (display_parse_option(optarg, &cfg->display, why, sizeof(why))) {
+				log_error("--display %s: %s", optarg, why);
+				return 1;
+			}
+			break;
+		}
 		case 'h':
 			cli_run_usage(stdout);
 			return 2;
@@ -414,6 +467,9 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		if (run_check_file("--disk", cfg->disks[i].path))
 			return 1;
+	if (cfg->display.vnc_password_file &&
+	    run_check_file("--display password-file=", cfg->display.vnc_password_file))
+		return 1;
 	/* firmware boot: without a kernel, or with --firmware given too */
 	if (!cfg->kernel && !cfg->flat && !cfg->firmware &&
 	    run_set_string(&cfg->firmware, RUN_DEFAULT_FIRMWARE))

@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "net/net.h"
+#include "display/display.h"
 #include "util/parse.h"
 #include "util/util.h"
 
@@ -44,6 +45,7 @@ const struct vmdef_section vmdef_sections[S_COUNT] = {
 	[S_DISK] = { "disk", "diskN", VM_MAX_DISKS, F(disks), sizeof(struct disk_config),
 		     F(ndisks) },
 	[S_CDROM] = { "cdrom", "cdrom", 1, 0, 0, 0 },
+	[S_DISPLAY] = { "display", "display", 1, 0, 0, 0 },
 	[S_NET] = { "net", "netN", VM_MAX_NICS, F(nics), sizeof(struct nic_config),
 		    F(nnics) },
 };
@@ -75,7 +77,22 @@ static const struct vmdef_choice vmdef_disk_formats[] = {
 	{ NULL, 0 },
 };
 
+static const struct vmdef_choice vmdef_display_modes[] = {
+	{ "none", DISPLAY_NONE }, { "sdl", DISPLAY_SDL }, { "vnc", DISPLAY_VNC },
+	{ "sdl,vnc", DISPLAY_SDL_VNC }, { "vnc,sdl", DISPLAY_SDL_VNC }, { NULL, 0 },
+};
+
+/* [display] vnc_listen: HOST:DISPLAY, :DISPLAY or HOST */
+static int vmdef_check_vnc_listen(const char *text, char *why, size_t len)
+{
+	char host[DISPLAY_HOST_MAX];
+	int disp;
+
+	return display_parse_vnc_listen(text, host, sizeof(host), &disp, why, len);
+}
+
 _Static_assert(sizeof(enum serial_kind) == sizeof(int), "VT_ENUM fields are int-sized");
+_Static_assert(sizeof(enum display_mode) == sizeof(int), "VT_ENUM fields are int-sized");
 _Static_assert(sizeof(enum boot_order) == sizeof(int), "VT_ENUM fields are int-sized");
 _Static_assert(sizeof(enum disk_iface) == sizeof(int), "VT_ENUM fields are int-sized");
 _Static_assert(sizeof(enum disk_format) == sizeof(int), "VT_ENUM fields are int-sized");
@@ -157,6 +174,18 @@ const struct vmdef_key vmdef_keys[K_COUNT] = {
 	[K_NET_IFNAME] = { S_NET, "ifname", VT_STRING, N(ifname),
 		.help = "tap: the host interface (needs CAP_NET_ADMIN or a tap made for this "
 			"user: ip tuntap add NAME mode tap user $USER)" },
+	[K_DISPLAY_MODE] = { S_DISPLAY, "mode", VT_ENUM, F(display.mode),
+		.choices = vmdef_display_modes, .def = "none",
+		.help = "where the guest's display goes: none, sdl (a window), vnc (a VNC "
+			"server) or sdl,vnc" },
+	[K_DISPLAY_VNC_LISTEN] = { S_DISPLAY, "vnc_listen", VT_STRING, F(display.vnc_listen),
+		.check = vmdef_check_vnc_listen,
+		.help = "VNC address: HOST:DISPLAY (port 5900+DISPLAY), :DISPLAY or HOST "
+			"(default 127.0.0.1, the first free display from :0)" },
+	[K_DISPLAY_VNC_PASSWORD_FILE] = { S_DISPLAY, "vnc_password_file", VT_PATH,
+		F(display.vnc_password_file), .flags = KF_INPUT,
+		.help = "file whose first line is the VNC password (8 characters at most; "
+			"default: $TTYVM_VNC_PASSWORD, else no password)" },
 };
 
 #undef F

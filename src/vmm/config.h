@@ -67,6 +67,25 @@ enum boot_order {
 	BOOT_ORDER_NET,      /* network boot (PXE) first */
 };
 
+/* virtio-input devices (--input): bits.  0 is the default, a tablet. */
+#define VM_INPUT_TABLET   0x1
+#define VM_INPUT_KEYBOARD 0x2
+#define VM_INPUT_NONE     0x4   /* asked for none */
+/* What shows the screen (bits: both may be on). */
+enum display_mode {
+	DISPLAY_NONE = 0,    /* headless */
+	DISPLAY_SDL = 1,     /* an SDL2 window */
+	DISPLAY_VNC = 2,     /* a VNC server (libvncserver) */
+	DISPLAY_SDL_VNC = 3,
+};
+
+struct display_config {
+	enum display_mode mode;
+	char *vnc_listen;         /* "HOST:DISPLAY", "HOST" or ":DISPLAY";
+				   * NULL: 127.0.0.1, the first free display */
+	char *vnc_password_file;  /* NULL: $TTYVM_VNC_PASSWORD, else none */
+};
+
 struct vm_config {
 	char name[VM_NAME_MAX];
 	uint64_t memory;     /* bytes */
@@ -86,6 +105,8 @@ struct vm_config {
 	/* virtio-net NICs, in PCI order */
 	struct nic_config nics[VM_MAX_NICS];
 	unsigned int nnics;
+	unsigned int input;  /* VM_INPUT_* */
+	struct display_config display;
 	/* screen for tests and scripts (written by the display code) */
 	char *screen_text;   /* text-mode screen, rewritten when it changes */
 	char *screenshot;    /* PNG written at exit */

@@ -107,6 +107,42 @@ static void test_defaults_and_full(void **state)
 	assert_string_equal(cfg.kernel, path);
 	assert_string_equal(cfg.firmware, path);
 	cli_run_free(&cfg);
+
+	/* --display: none by default; each mode, an address, a password file */
+	assert_int_equal(parse(&cfg, min), 0);
+	assert_int_equal(cfg.display.mode, DISPLAY_NONE);
+	cli_run_free(&cfg);
+	static const struct {
+		const char *val;
+		enum display_mode mode;
+		const char *listen;
+	} displays[] = {
+		{ "none", DISPLAY_NONE, NULL },
+		{ "sdl", DISPLAY_SDL, NULL },
+		{ "vnc", DISPLAY_VNC, NULL },
+		{ "sdl,vnc", DISPLAY_SDL_VNC, NULL },
+		{ "vnc,sdl", DISPLAY_SDL_VNC, NULL },
+		{ "vnc=:7", DISPLAY_VNC, ":7" },
+		{ "vnc=0.0.0.0:1,sdl", DISPLAY_SDL_VNC, "0.0.0.0:1" },
+		{ "vnc=[::1]:2", DISPLAY_VNC, "[::1]:2" },
+		{ "vnc=localhost", DISPLAY_VNC, "localhost" },
+	};
+	for (size_t i = 0; i < sizeof(displays) / sizeof(displays[0]); i++) {
+		const char *a[] = { "--kernel", path, "--display", displays[i].val, NULL };
+		assert_int_equal(parse(&cfg, a), 0);
+		assert_int_equal(cfg.display.mode, displays[i].mode);
+		if (displays[i].listen)
+			assert_string_equal(cfg.display.vnc_listen, displays[i].listen);
+		else
+			assert_null(cfg.display.vnc_listen);
+		cli_run_free(&cfg);
+	}
+	char pw[160];
+	snprintf(pw, sizeof(pw), "vnc,password-file=%s", path);
+	const char *pwa[] = { "--kernel", path, "--display", pw, NULL };
+	assert_int_equal(parse(&cfg, pwa), 0);
+	assert_string_equal(cfg.display.vnc_password_file, path);
+	cli_run_free(&cfg);
 	close(fd);
 	unlink(path);
 }
@@ -147,6 +183,20 @@ static void test_rejections(void **state)
 		{ "--flat", path, "--firmware", path, NULL },
 		{ "--kernel", path, "--firmware", "/nonexistent", NULL },
 		{ "--kernel", "/nonexistent", NULL },
+		{ "--kernel", path, "--input", "mouse", NULL },
+		{ "--kernel", path, "--input", "", NULL },
+		{ "--kernel", path, "--input", ",", NULL },
+		{ "--kernel", path, "--input", "tablet,none", NULL },
+		{ "--kernel", path, "--input", "tablet,,mouse", NULL },
+		{ "--kernel", path, "--display", "window", NULL },
+		{ "--kernel", path, "--display", "", NULL },
+		{ "--kernel", path, "--display", "none,sdl", NULL },
+		{ "--kernel", path, "--display", "vnc=:x", NULL },
+		{ "--kernel", path, "--display", "vnc=:99999", NULL },
+		{ "--kernel", path, "--display", "vnc=::1", NULL },
+		{ "--kernel", path, "--display", "vnc=", NULL },
+		{ "--kernel", path, "--display", "vnc,password=secret", NULL },
+		{ "--kernel", path, "--display", "vnc,password-file=/nonexistent", NULL },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int r = parse(&cfg, bad[i]);
@@ -162,7 +212,27 @@ static void test_rejections(void **state)
 	unlink(path);
 }
 
+/* --input: the devices asked for; none is not the default (0). */
+static void test_input(void **state)
+{
+	unsigned int in = 99;
+	(void)state;
+
+	assert_int_equal(cli_run_parse_input("tablet", &in), 0);
+	assert_int_equal(in, VM_INPUT_TABLET);
+	assert_int_equal(cli_run_parse_input("keyboard", &in), 0);
+	assert_int_equal(in, VM_INPUT_KEYBOARD);
+	assert_int_equal(cli_run_parse_input("keyboard,tablet", &in), 0);
+	assert_int_equal(in, VM_INPUT_TABLET | VM_INPUT_KEYBOARD);
+	assert_int_equal(cli_run_parse_input("none", &in), 0);
+	assert_int_equal(in, VM_INPUT_NONE);
+	in = 7;
+	assert_int_equal(cli_run_parse_input("none,none", &in), -1);
+	assert_int_equal(in, 7);   /* untouched on error */
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_input),
 	cmocka_unit_test(test_defaults_and_full),
 	cmocka_unit_test(test_rejections),
 };

@@ -329,7 +329,24 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "[vm]\nkernel = bzImage\n[disks]\npath = x\n",
 	  ":3: [disks]: unknown section; sections are [vm], [serial], [disk0]...[disk7], "
-	  "[cdrom] and [net0]...[net7]", NULL },
+	  "[cdrom], [display] and [net0]...[net7]", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nmode = window\n",
+	  ":4: [display] mode = window: not allowed; use one of: none, sdl, vnc, sdl,vnc",
+	  NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nmode = vnc\nvnc_listen = 127.0.0.1:x\n",
+	  ":5: [display] vnc_listen = 127.0.0.1:x: expected HOST:DISPLAY, :DISPLAY or HOST",
+	  NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_listen = :59636\n",
+	  ":4: [display] vnc_listen = :59636: expected HOST:DISPLAY", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_listen = ::1\n",
+	  ":4: [display] vnc_listen = ::1: expected HOST:DISPLAY", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_listen = a b:1\n",
+	  ":4: [display] vnc_listen = a b:1: expected", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_password_file = nope\n",
+	  ":4: [display] vnc_password_file = @D@/nope: No such file or directory", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_password = secret\n",
+	  ":4: [display] vnc_password: unknown key; [display] takes mode, vnc_listen, "
+	  "vnc_password_file", NULL },
 	{ "[vm]\nkernel = bzImage\n[disk01]\npath = bzImage\n",
 	  ":3: [disk01]: unknown section", NULL },
 	{ "[vm]\nkernel = bzImage\n[disk]\npath = bzImage\n", ":3: [disk]: unknown section",
@@ -812,6 +829,32 @@ static void test_round_trip(void **state)
 	free(text);
 	vmdef_free(&cfg);
 
+	/* [display]: every mode, an address, a password file */
+	static const enum display_mode modes[] = { DISPLAY_NONE, DISPLAY_SDL, DISPLAY_VNC,
+						   DISPLAY_SDL_VNC };
+	vmdef_defaults(&cfg);
+	assert_int_equal(cfg.display.mode, DISPLAY_NONE);
+	cfg.kernel = strdup(s.kernel);
+	cfg.display.vnc_password_file = strdup(s.initrd);
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		static const char *const listens[] = { NULL, "127.0.0.1:3", ":0", "[::1]:59635",
+						       "*" };
+		cfg.display.mode = modes[i];
+		free(cfg.display.vnc_listen);
+		cfg.display.vnc_listen = listens[i + 1] ? strdup(listens[i + 1]) : NULL;
+		round_trip(path, &cfg);
+	}
+	text = read_text(path);
+	assert_non_null(strstr(text, "\n[display]\n"));
+	assert_non_null(strstr(text, "\nmode = sdl,vnc\n"));
+	assert_non_null(strstr(text, "\nvnc_listen = *\n"));
+	free(text);
+	cfg.display.mode = DISPLAY_VNC;
+	free(cfg.display.vnc_listen);
+	cfg.display.vnc_listen = strdup("host:port");
+	assert_int_equal(vmdef_save(path, &cfg, NULL, 0), -EINVAL);
+	vmdef_free(&cfg);
+
 	/* run-time settings are neither written nor compared, and stay the
 	 * caller's (vmdef_free frees them) */
 	vmdef_defaults(&cfg);
@@ -1088,6 +1131,7 @@ static void test_presets(void **state)
 			assert_string_equal(cfg.append, "console=ttyS0");
 			assert_true(cfg.acpi);
 			assert_int_equal(cfg.serial.kind, SERIAL_STDIO);
+			assert_int_equal(cfg.display.mode, DISPLAY_VNC);
 		}
 		if (strcmp(e->d_name, "install-iso.ini") == 0) {
 			install_iso = 1;

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "display/input.h"
 #include "util/util.h"
 #include "vmm/layout.h"
 #include "vmm/machine.h"
@@ -513,6 +514,10 @@ static int i8042_setup(struct machine *m)
 	rc = machine_attach(m, &i8042_desc, c);
 	if (rc < 0)
 		goto err_cmd;
+	/* host keys and pointer reach the PS/2 devices through the router */
+	struct input *in = machine_find(m, "input");
+	if (in)
+		input_set_ps2(in, c);
 	return 0;
 
 err_cmd:
