@@ -183,6 +183,8 @@ void reset_test(int use_cf9) __attribute__((noreturn));
 void triplefault_test(void) __attribute__((noreturn));
 void virtio_blk_test(void);
 void virtio_input_test(void);
+void virtio_net_test(void);
+void virtio_net_flood(void);
 void kbd_echo_test(void);
 extern unsigned int tk_vbe_w, tk_vbe_h;   /* tk.vbe=WxH */
 void vbe_test(void);
