@@ -22,6 +22,14 @@ fails=0
 VMS="tk tk-copy tk3 inst off"
 
 cleanup() {
+	# a failure leaves the VM logs in the output: the evidence of a crash
+	if [ "$fails" != 0 ]; then
+		for log in "$TTYVM_HOME"/data/*/*.log "$TTYVM_HOME"/*/*.log; do
+			[ -f "$log" ] || continue
+			echo "--- $log (last 40 lines)"
+			tail -n 40 "$log"
+		done
+	fi
 	for vm in $VMS; do
 		"$T" stop --force --timeout 10 "$vm" >/dev/null 2>&1
 	done
