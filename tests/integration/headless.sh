@@ -198,8 +198,13 @@ else echo "FAIL: list after stop"; cat "$W/out"; fails=$((fails + 1)); fi
 
 # the edited definition: now the guest powers off by itself
 check 0 "start tk, edited" "$T" start tk
+# until the VM process is gone: its socket first, then (exit status
+# written) its pid file; in between, info says "starting (or just ending)"
 for i in $(seq 1 $((BOOT * 10))); do
-	"$T" status tk >/dev/null 2>&1 || break
+	if ! "$T" status tk >/dev/null 2>&1 &&
+		! "$T" info tk 2>/dev/null | grep -qE '^state +starting'; then
+		break
+	fi
 	sleep 0.1
 done
 check 2 "a guest that powered off is not running" "$T" status tk
