@@ -22,7 +22,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#define EVLOOP_MAX_WATCH 256
+/* room for 8 user-network NICs (each up to 64 slirp sockets, net_slirp.c)
+ * beside the control socket, its clients, the display and the timers */
+#define EVLOOP_MAX_WATCH 1024
 
 struct evloop_watch {
 	int fd;                  /* -1 when free */
