@@ -7,11 +7,13 @@
  */
 #include "../unit/unit.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,11 +23,16 @@
 #define DISPLAY_TIMEOUT 120
 
 /* The VM of the running test, killed by the teardown when a check fails. */
-static pid_t running_vm;
+static pid_t running_vm, running_xvfb;
 
 static int teardown_vm(void **state)
 {
 	(void)state;
+	if (running_xvfb > 0) {
+		kill(running_xvfb, SIGTERM);
+		waitpid(running_xvfb, NULL, 0);
+	}
+	running_xvfb = 0;
 	if (running_vm > 0)
 		kill(running_vm, SIGKILL);
 	running_vm = 0;
@@ -296,11 +303,116 @@ static void test_vncsnapshot_seabios(void **state)
 	stop_vm(&p);
 }
 
+/* Runs a shell command with DISPLAY set; its exit status. */
+static int run_x(const char *disp, const char *cmd)
+{
+	char full[600];
+
+	snprintf(full, sizeof(full), "DISPLAY=%s %s", disp, cmd);
+	int r = system(full);
+	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
+}
+
+/* The SDL window under Xvfb: it appears, shows the guest's picture
+ * pixel for pixel (ImageMagick's import of the window), and xdotool's
+ * keys reach the guest. */
+static void test_sdl_xvfb(void **state)
+{
+	char disp[16], env[32], cmd[400], raw[96], wid[32] = "";
+	(void)state;
+
+	harness_require_kvm();
+	if (access("/usr/bin/Xvfb", X_OK) || access("/usr/bin/xdotool", X_OK) ||
+	    access("/usr/bin/import", X_OK))
+		fail_msg("needs Xvfb, xdotool and import: install xvfb, xdotool, imagemagick");
+	snprintf(disp, sizeof(disp), ":%d", 100 + getpid() % 400);
+	pid_t x = fork();
+	assert_true(x >= 0);
+	if (x == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl("/usr/bin/Xvfb", "Xvfb", disp, "-screen", "0", "1024x768x24", "-nolisten",
+		      "tcp", (char *)NULL);
+		_exit(127);
+	}
+	running_xvfb = x;
+	snprintf(cmd, sizeof(cmd), "timeout 20 sh -c 'until xdpyinfo >/dev/null 2>&1 || "
+		 "xdotool getmouselocation >/dev/null 2>&1; do sleep 0.2; done'");
+	run_x(disp, cmd);
+	snprintf(env, sizeof(env), "DISPLAY=%s", disp);
+	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
+			       "--memory", "64M", "--name", "sdltest", "--append",
+			       "tk.test=vbe,keys", "--display", "sdl", NULL };
+	struct vm_proc p;
+	harness_spawn_env(&p, argv, env);
+	running_vm = p.pid;
+	if (!harness_wait_for(&p, "keys: ready", DISPLAY_TIMEOUT))
+		fail_msg("the guest did not start; stdout:\n%s\nstderr:\n%s", p.out, p.err);
+	/* the window, by its title */
+	snprintf(cmd, sizeof(cmd), "DISPLAY=%s timeout 20 xdotool search --sync --name "
+		 "'^sdltest - ttyvm' | head -1", disp);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	if (!fgets(wid, sizeof(wid), f))
+		wid[0] = '\0';
+	pclose(f);
+	wid[strcspn(wid, "\n")] = '\0';
+	if (!wid[0])
+		fail_msg("no window titled \"sdltest - ttyvm\" on %s; stderr:\n%s", disp, p.err);
+	/* its picture, as raw RGB: the guest's pattern (the window is the
+	 * guest's size, so no scaling) */
+	snprintf(raw, sizeof(raw), "/tmp/ttyvm-sdl-%d.rgb", getpid());
+	unsigned int bad = ~0u;
+	for (int tries = 0; tries < 20 && bad; tries++) {
+		snprintf(cmd, sizeof(cmd), "import -window %s -depth 8 rgb:%s 2>/dev/null", wid,
+			 raw);
+		struct stat st;
+		if (run_x(disp, cmd) != 0 || stat(raw, &st) != 0 || st.st_size != 640 * 480 * 3) {
+			usleep(500 * 1000);
+			continue;
+		}
+		FILE *rf = fopen(raw, "rb");
+		assert_non_null(rf);
+		uint8_t *px = malloc(640 * 480 * 3);
+		assert_non_null(px);
+		assert_int_equal(fread(px, 1, 640 * 480 * 3, rf), 640 * 480 * 3);
+		fclose(rf);
+		bad = 0;
+		for (unsigned int y = 0; y < 480; y++)
+			for (unsigned int xx = 0; xx < 640; xx++) {
+				const uint8_t *q = px + 3 * (y * 640 + xx);
+				uint32_t v = (uint32_t)q[0] << 16 | (uint32_t)q[1] << 8 | q[2];
+				bad += v != pattern(xx, y);
+			}
+		free(px);
+		if (bad)
+			usleep(500 * 1000);
+	}
+	unlink(raw);
+	if (bad)
+		fail_msg("the window's picture differs from the guest's pattern in %u pixels", bad);
+	printf("sdl: window %s shows the 640x480 pattern exactly\n", wid);
+	/* keys typed into the window reach the guest */
+	snprintf(cmd, sizeof(cmd), "xdotool windowfocus --sync %s key --window %s a", wid, wid);
+	assert_int_equal(run_x(disp, cmd), 0);
+	uint8_t got[16];
+	unsigned int n = wait_keys(&p, 2, got, sizeof(got));
+	assert_int_equal(n, 2);
+	assert_int_equal(got[0], 0x1E);
+	assert_int_equal(got[1], 0x9E);
+	snprintf(cmd, sizeof(cmd), "xdotool key --window %s Escape", wid);
+	assert_int_equal(run_x(disp, cmd), 0);
+	assert_true(harness_wait_for(&p, "keys: done", 30));
+	stop_vm(&p);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_teardown(test_vnc_vbe_pixels, teardown_vm),
 	cmocka_unit_test_teardown(test_vnc_keys, teardown_vm),
 	cmocka_unit_test_teardown(test_vnc_idle, teardown_vm),
 	cmocka_unit_test_teardown(test_vncsnapshot_seabios, teardown_vm),
+	cmocka_unit_test_teardown(test_sdl_xvfb, teardown_vm),
 };
 
 UNIT_SUITE(display, tests);
