@@ -32,6 +32,8 @@ void cli_run_free(struct vm_config *cfg);
 /* One --disk FILE[,if=virtio|ahci][,ro][,format=...] appended to cfg's
  * disks; 0, or -1 after a message. */
 int cli_run_parse_disk(const char *val, struct vm_config *cfg);
+/* --input LIST into VM_INPUT_* bits; 0, or -1 after a message. */
+int cli_run_parse_input(const char *val, unsigned int *input);
 
 /* Verbs on a running VM, through its control socket (cli_ctl.c). */
 int cli_status(int argc, char **argv);

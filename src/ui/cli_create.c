@@ -63,8 +63,8 @@ void cli_create_usage(FILE *out)
 		"                           number is GiB) in the VM's data directory\n"
 		"                           (repeatable); with --iso and no disk given, one\n"
 		"                           of %s is made\n"
-		"      --disk-format raw|qcow2   format of new disks (default raw: a sparse\n"
-		"                           file that takes no space until written)\n"
+		"      --disk-format raw|qcow2   format of new disks (default qcow2: grows\n"
+		"                           as the guest writes; raw: a sparse file)\n"
 		"      --no-disk            no new disk, even with --iso\n"
 		"  -f, --firmware FILE      BIOS image (default: SeaBIOS)\n"
 		"  -b, --boot auto|cd|disk|net   what the firmware boots first\n"
@@ -133,6 +133,7 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->new_format = DISK_FMT_QCOW2;   /* as the wizard and virt-manager: grows on demand */
 	o->boot = -1;
 	o->timeout_s = CREATE_START_TIMEOUT;
 	cli_getopt_reset();

@@ -31,7 +31,7 @@ struct cli_create_opts {
 	struct vm_config existing;   /* --disk FILE...: its disks[] only */
 	uint64_t new_disks[VM_MAX_DISKS]; /* --disk-size, bytes */
 	unsigned int nnew;
-	enum disk_format new_format; /* --disk-format; AUTO: raw */
+	enum disk_format new_format; /* --disk-format; default qcow2 */
 	bool no_disk;
 	uint64_t memory;             /* 0: the preset's, fitted to the host */
 	unsigned int cpus;           /* 0: the same */
@@ -103,6 +103,14 @@ int cli_console_parse(int argc, char **argv, struct cli_console_opts *o);
 int cli_expect(int argc, char **argv);
 void cli_expect_usage(FILE *out);
 int cli_expect_parse(int argc, char **argv, struct cli_console_opts *o);
+
+/* The screen and the keyboard of a running VM (cli_input.c). */
+int cli_screenshot(int argc, char **argv);
+void cli_screenshot_usage(FILE *out);
+int cli_sendkey(int argc, char **argv);
+void cli_sendkey_usage(FILE *out);
+int cli_type(int argc, char **argv);
+void cli_type_usage(FILE *out);
 
 /*
  * Where Ctrl-] is in what a terminal typed: the index of the first escape

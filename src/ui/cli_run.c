@@ -56,6 +56,8 @@ void cli_run_usage(FILE *out)
 	      "                        default 256M)\n"
 	      "  -c, --cpus N          virtual CPUs (default 1)\n"
 	      "  -n, --name NAME       VM name used in messages (default: vm)\n"
+	      "      --input LIST      virtio input devices: tablet, keyboard, both\n"
+	      "                        (tablet,keyboard) or none (default tablet)\n"
 	      "Serial console (COM1):\n"
 	      "  -s, --serial stdio|file:PATH|pty|none   (default stdio)\n"
 	      "                        on a terminal, Ctrl-A x quits, Ctrl-A h helps\n"
@@ -205,7 +207,35 @@ int cli_run_parse_disk(const char *val, struct vm_config *cfg)
 }
 
 enum { OPT_FLAT = 256, OPT_NO_ACPI, OPT_CDROM, OPT_SCREEN_TEXT, OPT_SCREENSHOT, OPT_DEBUGCON,
-       OPT_CONTROL, OPT_DISPLAY };
+       OPT_CONTROL, OPT_INPUT, OPT_DISPLAY };
+
+int cli_run_parse_input(const char *val, unsigned int *input)
+{
+	char copy[64];
+	unsigned int bits = 0;
+
+	if (strlen(val) >= sizeof(copy))
+		goto bad;
+	memcpy(copy, val, strlen(val) + 1);
+	for (char *save = NULL, *w = strtok_r(copy, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
+		if (strcmp(w, "tablet") == 0)
+			bits |= VM_INPUT_TABLET;
+		else if (strcmp(w, "keyboard") == 0)
+			bits |= VM_INPUT_KEYBOARD;
+		else if (strcmp(w, "none") == 0 && strcmp(val, "none") == 0)
+			bits = VM_INPUT_NONE;
+		else
+			goto bad;
+	}
+	if (!bits)
+		goto bad;
+	*input = bits;
+	return 0;
+bad:
+	log_error("--input %s: expected tablet, keyboard, tablet,keyboard or none", val);
+	return -1;
+}
 
 int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -227,6 +257,7 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
 		{ "debugcon", required_argument, NULL, OPT_DEBUGCON },
 		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "input", required_argument, NULL, OPT_INPUT },
 		{ "display", required_argument, NULL, OPT_DISPLAY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -333,6 +364,10 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 				return 1;
 			}
 			if (run_set_string(&cfg->control_socket, optarg))
+				return 1;
+			break;
+		case OPT_INPUT: /* virtio input devices (virtio_input.c) */
+			if (cli_run_parse_input(optarg, &cfg->input))
 				return 1;
 			break;
 		case OPT_DISPLAY: {

@@ -55,6 +55,19 @@ static const struct ctl_cmd_info ctl_cmds[CTL_CMD_COUNT] = {
 	[CTL_CMD_SCREEN_TEXT] = { "screen-text", 0, 1, "[OFFSET]",
 		"the text screen: without OFFSET a new snapshot, ok size=S offset=0 next=N "
 		"text=...; with OFFSET the snapshot's bytes from there" },
+	[CTL_CMD_SCREENSHOT] = { "screenshot", 1, 1, "PATH",
+		"write the screen as a PNG at the guest's resolution to PATH (absolute; "
+		"replaced atomically): ok path=PATH width=W height=H bytes=N" },
+	[CTL_CMD_SENDKEY] = { "sendkey", 1, CTL_ARGS_MAX, "COMBO...",
+		"press and release key combinations one after another (ctrl-alt-delete, "
+		"ret, f2); answers once the guest has had them all: ok events=N" },
+	[CTL_CMD_TYPE] = { "type", 1, 1, "TEXT",
+		"type ASCII text on a US keyboard, Shift as needed; answers once the "
+		"guest has had every key: ok events=N" },
+	[CTL_CMD_POINTER] = { "pointer", 2, 3, "X Y [BUTTONS]",
+		"move the pointer to pixel X,Y of the guest's screen with BUTTONS down "
+		"(1 left, 2 right, 4 middle; default 0): ok absolute=1 when a tablet the "
+		"guest drives took it, 0 when it went to the PS/2 mouse" },
 };
 
 static const char *const ctl_err_names[CTL_ERR_COUNT] = {

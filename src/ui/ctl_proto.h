@@ -41,6 +41,11 @@ enum ctl_cmd {
 	CTL_CMD_CONSOLE,
 	CTL_CMD_SERIAL_READ,
 	CTL_CMD_SCREEN_TEXT,
+	/* the screen and the keyboard */
+	CTL_CMD_SCREENSHOT,
+	CTL_CMD_SENDKEY,
+	CTL_CMD_TYPE,
+	CTL_CMD_POINTER,
 	CTL_CMD_COUNT
 };
 

@@ -41,6 +41,10 @@ enum boot_order {
 	BOOT_ORDER_NET,      /* network boot (PXE) first */
 };
 
+/* virtio-input devices (--input): bits.  0 is the default, a tablet. */
+#define VM_INPUT_TABLET   0x1
+#define VM_INPUT_KEYBOARD 0x2
+#define VM_INPUT_NONE     0x4   /* asked for none */
 /* What shows the screen (bits: both may be on). */
 enum display_mode {
 	DISPLAY_NONE = 0,    /* headless */
@@ -72,6 +76,7 @@ struct vm_config {
 	unsigned int ndisks;
 	char *cdrom;         /* ISO image on the AHCI CD-ROM */
 	enum boot_order boot;
+	unsigned int input;  /* VM_INPUT_* */
 	struct display_config display;
 	/* screen for tests and scripts (written by the display code) */
 	char *screen_text;   /* text-mode screen, rewritten when it changes */

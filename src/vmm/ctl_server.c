@@ -57,6 +57,8 @@
 #include "util/util.h"
 #include "util/parse.h"
 #include "vmm/ctl_console.h"
+#include "vmm/ctl_keys.h"
+#include "display/input.h"
 #include "vmm/dev/vga.h"
 #include "vmm/evloop.h"
 #include "vmm/machine.h"
@@ -76,6 +78,9 @@ struct ctl_client {
 				  * complete lines left, then close */
 	bool dead;               /* close now */
 	bool handoff;            /* becomes a console once its reply is out */
+	bool waiting;            /* its keys are being typed: the reply, and
+				  * the next request, wait for them */
+	uint64_t keys_events;    /* ... this many */
 	bool handoff_writer;     /* ... holding the console's input */
 	uint64_t handoff_pos;    /* ... from this output position */
 	char *screen;            /* screen-text snapshot, NULL: none */
@@ -101,6 +106,7 @@ struct ctl_server {
 	uint64_t stall_ns;
 	struct evloop_timer *timer;
 	struct ctl_console *console;  /* NULL: no serial console */
+	struct ctl_keys *keys;        /* NULL: no keyboard */
 	bool own_console;
 	struct ctl_client *clients[CTL_SERVER_MAX_CLIENTS];
 };
@@ -130,6 +136,55 @@ static int ctl_m_screen_text(void *vm, char **text)
 	return v ? vga_screen_text(v, text) : -ENODEV;
 }
 
+/* The size reported is the mode's right after the render, which is the
+ * picture's unless the guest switched modes in between. */
+static int ctl_m_screenshot(void *vm, const char *path, unsigned int *width,
+			    unsigned int *height)
+{
+	struct vga *v = machine_find(vm, "vga");
+	struct fb_mode mode;
+	int r;
+
+	if (!v)
+		return -ENODEV;
+	r = vga_screenshot(v, path, ctl_now_ns());
+	if (r)
+		return r;
+	fb_get_mode(vga_fb(v), &mode);
+	*width = mode.width;
+	*height = mode.height;
+	return 0;
+}
+
+/* Keys go through the machine's input router, to the PS/2 keyboard or
+ * the virtio keyboard the guest drives. */
+static void ctl_m_key(void *vm, unsigned int code, bool down)
+{
+	struct input *in = machine_find(vm, "input");
+
+	if (in)
+		input_key(in, code, down);
+}
+
+/* Pixels of the screen as the registers describe it now. */
+static int ctl_m_pointer(void *vm, unsigned int x, unsigned int y, unsigned int buttons,
+			 bool *absolute)
+{
+	struct input *in = machine_find(vm, "input");
+	struct vga *v = machine_find(vm, "vga");
+	struct fb_mode mode = { .width = 640, .height = 480 };
+
+	if (!in)
+		return -ENODEV;
+	if (v)
+		vga_get_mode(v, &mode);
+	if (x >= mode.width || y >= mode.height)
+		return -ERANGE;
+	input_pointer_abs(in, (int)x, (int)y, mode.width, mode.height, 0, buttons);
+	*absolute = input_abs_active(in);
+	return 0;
+}
+
 static const char *ctl_m_vnc_address(void *vm)
 {
 	return display_vnc_address(machine_find(vm, "display"));
@@ -144,6 +199,9 @@ const struct ctl_machine_ops ctl_machine_ops = {
 	.stop = ctl_m_stop,
 	.resets = ctl_m_resets,
 	.screen_text = ctl_m_screen_text,
+	.screenshot = ctl_m_screenshot,
+	.key = ctl_m_key,
+	.pointer = ctl_m_pointer,
 	.vnc_address = ctl_m_vnc_address,
 };
 
@@ -321,9 +379,210 @@ static void ctl_do_screen_text(struct ctl_server *s, struct ctl_client *c,
 	ctl_write_field(w, "text", chunk);
 }
 
-/* Carries out one request; returns true when the connection is to close. */
-static bool ctl_dispatch(struct ctl_server *s, struct ctl_client *c,
-			 const struct ctl_request *rq, struct ctl_writer *w)
+/* screenshot PATH: the VM process writes the file (it runs as the
+ * client's user); a relative path would be the VM's working directory,
+ * not the client's, so only absolute ones are taken. */
+static void ctl_do_screenshot(struct ctl_server *s, const struct ctl_request *rq,
+			      struct ctl_writer *w)
+{
+	const char *path = rq->argv[0];
+	unsigned int width = 0, height = 0;
+	struct stat st;
+	int r;
+
+	if (path[0] != '/') {
+		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "screenshot %.80s: the path must be "
+				"absolute (the VM process has its own working directory)", path);
+		return;
+	}
+	r = s->ops->screenshot ? s->ops->screenshot(s->vm, path, &width, &height) : -ENODEV;
+	if (r == -ENODEV) {
+		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no display");
+		return;
+	}
+	if (r) {
+		ctl_write_error(w, r == -ENOMEM || r == -EIO ? CTL_ERR_INTERNAL
+							     : CTL_ERR_BAD_ARGUMENT,
+				"cannot write %.80s: %s", path, strerror(-r));
+		return;
+	}
+	ctl_write_word(w, "ok");
+	ctl_write_field(w, "path", path);
+	ctl_write_field_u64(w, "width", width);
+	ctl_write_field_u64(w, "height", height);
+	ctl_write_field_u64(w, "bytes", stat(path, &st) == 0 ? (uint64_t)st.st_size : 0);
+}
+
+/* --- sendkey, type ------------------------------------------------------------ */
+
+static void ctl_client_pump(struct ctl_client *c);
+static bool ctl_client_update(struct ctl_client *c);
+static void ctl_client_queue(struct ctl_client *c, const char *data, size_t len);
+
+/* The last key of c's request went out: its reply, then what it sent
+ * since. */
+static void ctl_keys_done(void *opaque)
+{
+	struct ctl_client *c = opaque;
+	char reply[128];
+	struct ctl_writer w;
+
+	ctl_writer_init(&w, reply, sizeof(reply));
+	ctl_write_word(&w, "ok");
+	ctl_write_field_u64(&w, "events", c->keys_events);
+	size_t n = ctl_writer_end(&w);
+	ctl_client_queue(c, reply, n);
+	c->waiting = false;
+	ctl_client_pump(c);
+	ctl_client_update(c);
+}
+
+/* Whether keys may go now; an error written when not. */
+static bool ctl_keys_allowed(struct ctl_server *s, struct ctl_writer *w)
+{
+	if (!s->keys) {
+		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no keyboard");
+		return false;
+	}
+	if (s->ops->paused(s->vm)) {
+		/* a parked guest reads no keys: they would pile up and be lost */
+		ctl_write_error(w, CTL_ERR_STATE, "the VM is paused; resume it first");
+		return false;
+	}
+	return true;
+}
+
+/* Queues n events for c; true when its reply is to wait for them. */
+static bool ctl_keys_start(struct ctl_server *s, struct ctl_client *c,
+			   const struct ctl_key_event *ev, size_t n, struct ctl_writer *w)
+{
+	int r = ctl_keys_play(s->keys, ev, n, CTL_KEYS_DELAY_MS, CTL_KEYS_HOLD_MS,
+			      ctl_keys_done, c);
+
+	if (r == -ENOSPC) {
+		ctl_write_error(w, CTL_ERR_STATE, "too many keys queued already (at most %d "
+				"events); try again when they are typed", CTL_KEYS_QUEUE_MAX);
+		return false;
+	}
+	if (r) {
+		ctl_write_error(w, CTL_ERR_INTERNAL, "queueing keys: %s", strerror(-r));
+		return false;
+	}
+	c->waiting = true;
+	c->keys_events = n;
+	return true;
+}
+
+/* sendkey COMBO...: every combination checked before any key goes. */
+static bool ctl_do_sendkey(struct ctl_server *s, struct ctl_client *c,
+			   const struct ctl_request *rq, struct ctl_writer *w)
+{
+	struct ctl_key_event ev[CTL_ARGS_MAX * 2 * CTL_KEYS_COMBO_MAX];
+	size_t n = 0;
+
+	if (!ctl_keys_allowed(s, w))
+		return false;
+	for (unsigned int i = 0; i < rq->argc; i++) {
+		char bad[40];
+		int r = ctl_keys_combo(rq->argv[i], ev + n, bad, sizeof(bad));
+		if (r < 0) {
+			ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "sendkey %.60s: no key '%s' "
+					"(or a key twice, or more than %d; `ttyvm sendkey "
+					"--list` shows the names)", rq->argv[i], bad,
+					CTL_KEYS_COMBO_MAX);
+			return false;
+		}
+		n += (size_t)r;
+	}
+	return ctl_keys_start(s, c, ev, n, w);
+}
+
+/* type TEXT */
+static bool ctl_do_type(struct ctl_server *s, struct ctl_client *c,
+			const struct ctl_request *rq, struct ctl_writer *w)
+{
+	const char *text = rq->argv[0];
+	size_t max = 4 * strlen(text) + 2, bad_at = 0;
+	struct ctl_key_event *ev;
+	bool later;
+	int r;
+
+	if (!ctl_keys_allowed(s, w))
+		return false;
+	if (!text[0]) {
+		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "type: the text is empty");
+		return false;
+	}
+	ev = malloc(max * sizeof(*ev));
+	if (!ev) {
+		ctl_write_error(w, CTL_ERR_INTERNAL, "type: out of memory");
+		return false;
+	}
+	r = ctl_keys_text(text, ev, max, &bad_at);
+	if (r < 0) {
+		unsigned char ch = (unsigned char)text[bad_at];
+		if (ch >= 0x20 && ch < 0x7f)
+			ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "type: no key types '%c' "
+					"(character %zu); type takes ASCII", ch, bad_at + 1);
+		else
+			ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "type: no key types byte 0x%02x "
+					"(character %zu); type takes printable ASCII, \\n and "
+					"\\t", ch, bad_at + 1);
+		free(ev);
+		return false;
+	}
+	later = ctl_keys_start(s, c, ev, (size_t)r, w);
+	free(ev);
+	return later;
+}
+
+/* pointer X Y [BUTTONS] */
+static void ctl_do_pointer(struct ctl_server *s, const struct ctl_request *rq,
+			   struct ctl_writer *w)
+{
+	uint64_t x, y, b = 0;
+	bool absolute = false;
+	int r;
+
+	if (parse_uint(rq->argv[0], 0, FB_MAX_DIM, &x) ||
+	    parse_uint(rq->argv[1], 0, FB_MAX_DIM, &y) ||
+	    (rq->argc > 2 && parse_uint(rq->argv[2], 0, 7, &b))) {
+		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "usage: pointer X Y [BUTTONS] (pixels; "
+				"BUTTONS 0-7: 1 left, 2 right, 4 middle)");
+		return;
+	}
+	if (!s->ops->pointer) {
+		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no pointer");
+		return;
+	}
+	if (s->ops->paused(s->vm)) {
+		ctl_write_error(w, CTL_ERR_STATE, "the VM is paused; resume it first");
+		return;
+	}
+	r = s->ops->pointer(s->vm, (unsigned int)x, (unsigned int)y, (unsigned int)b,
+			    &absolute);
+	if (r == -ERANGE) {
+		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "pointer %llu %llu: outside the "
+				"screen", (unsigned long long)x, (unsigned long long)y);
+		return;
+	}
+	if (r) {
+		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no pointer");
+		return;
+	}
+	ctl_write_word(w, "ok");
+	ctl_write_field_u64(w, "absolute", absolute);
+}
+
+enum ctl_next {
+	CTL_NEXT_REPLY,  /* the reply is in the writer */
+	CTL_NEXT_CLOSE,  /* ... and the connection closes after it */
+	CTL_NEXT_LATER,  /* no reply yet: it comes when the work is done */
+};
+
+/* Carries out one request; says what happens next. */
+static enum ctl_next ctl_dispatch(struct ctl_server *s, struct ctl_client *c,
+				  const struct ctl_request *rq, struct ctl_writer *w)
 {
 	int r;
 
@@ -381,7 +640,7 @@ static bool ctl_dispatch(struct ctl_server *s, struct ctl_client *c,
 		break;
 	case CTL_CMD_QUIT:
 		ctl_write_word(w, "ok");
-		return true;
+		return CTL_NEXT_CLOSE;
 	case CTL_CMD_HELP:
 		ctl_do_help(rq, w);
 		break;
@@ -394,11 +653,21 @@ static bool ctl_dispatch(struct ctl_server *s, struct ctl_client *c,
 	case CTL_CMD_SCREEN_TEXT:
 		ctl_do_screen_text(s, c, rq, w);
 		break;
+	case CTL_CMD_SCREENSHOT:
+		ctl_do_screenshot(s, rq, w);
+		break;
+	case CTL_CMD_SENDKEY:
+		return ctl_do_sendkey(s, c, rq, w) ? CTL_NEXT_LATER : CTL_NEXT_REPLY;
+	case CTL_CMD_TYPE:
+		return ctl_do_type(s, c, rq, w) ? CTL_NEXT_LATER : CTL_NEXT_REPLY;
+	case CTL_CMD_POINTER:
+		ctl_do_pointer(s, rq, w);
+		break;
 	default:
 		ctl_write_error(w, CTL_ERR_INTERNAL, "command not implemented");
 		break;
 	}
-	return false;
+	return CTL_NEXT_REPLY;
 }
 
 /* --- clients ---------------------------------------------------------------- */
@@ -417,6 +686,8 @@ static void ctl_client_drop(struct ctl_client *c, bool keep_fd)
 		if (c->handoff && c->handoff_writer)
 			ctl_console_release_writer(s->console);
 	}
+	if (c->waiting)
+		ctl_keys_forget(s->keys, c); /* its keys still go: none stays down */
 	free(c->screen);
 	free(c);
 }
@@ -500,7 +771,8 @@ static void ctl_client_process(struct ctl_client *c)
 	char reply[CTL_REPLY_MAX];
 	struct ctl_writer w;
 
-	while (!c->closing && !c->dead && !c->handoff && ctl_client_has_room(c)) {
+	while (!c->closing && !c->dead && !c->handoff && !c->waiting &&
+	       ctl_client_has_room(c)) {
 		char *lf = memchr(c->in, '\n', c->in_len);
 		if (!lf) {
 			if (c->in_len == sizeof(c->in)) {
@@ -519,13 +791,15 @@ static void ctl_client_process(struct ctl_client *c)
 		struct ctl_parse_error perr;
 		ctl_writer_init(&w, reply, sizeof(reply));
 		int r = ctl_request_parse(c->in, linelen, &rq, &perr);
+		enum ctl_next next = CTL_NEXT_REPLY;
 		if (r == 0) {
-			if (ctl_dispatch(c->srv, c, &rq, &w))
+			next = ctl_dispatch(c->srv, c, &rq, &w);
+			if (next == CTL_NEXT_CLOSE)
 				c->closing = true;
 		} else if (r < 0) {
 			ctl_write_error(&w, perr.code, "%s", perr.message);
 		}
-		if (r != CTL_PARSE_EMPTY) {
+		if (r != CTL_PARSE_EMPTY && next != CTL_NEXT_LATER) {
 			size_t n = ctl_writer_end(&w);
 			ctl_client_queue(c, reply, n);
 		}
@@ -545,8 +819,8 @@ static void ctl_client_pump(struct ctl_client *c)
 	do {
 		ctl_client_process(c);
 		ctl_client_flush(c);
-	} while (!c->dead && !c->closing && !c->handoff && c->out_off == c->out_len &&
-		 memchr(c->in, '\n', c->in_len));
+	} while (!c->dead && !c->closing && !c->handoff && !c->waiting &&
+		 c->out_off == c->out_len && memchr(c->in, '\n', c->in_len));
 }
 
 /* Watches what the client's state calls for; closes it when it is done.
@@ -554,7 +828,10 @@ static void ctl_client_pump(struct ctl_client *c)
 static bool ctl_client_update(struct ctl_client *c)
 {
 	bool pending = c->out_off < c->out_len;
-	bool done = c->closing || (c->eof && !memchr(c->in, '\n', c->in_len));
+	/* a client waiting for its keys stays, even after its end-of-file
+	 * (socat sends the request and closes its side) */
+	bool done = !c->waiting &&
+		    (c->closing || (c->eof && !memchr(c->in, '\n', c->in_len)));
 	uint32_t ev = 0;
 
 	if (c->handoff && !c->dead && !pending) {
@@ -567,7 +844,10 @@ static bool ctl_client_update(struct ctl_client *c)
 	}
 	/* stop reading while the reply to the next line would not fit, and
 	 * after a line that closes the connection */
-	if (!c->closing && !c->eof && !c->handoff && ctl_client_has_room(c))
+	/* a waiting client is still read (its next lines wait in c->in)
+	 * until its input buffer is full */
+	if (!c->closing && !c->eof && !c->handoff && ctl_client_has_room(c) &&
+	    c->in_len < sizeof(c->in))
 		ev |= EPOLLIN;
 	if (pending)
 		ev |= EPOLLOUT;
@@ -589,6 +869,10 @@ static void ctl_client_ready(void *opaque, uint32_t revents)
 		ctl_client_flush(c);
 		ctl_client_pump(c); /* lines held back while the output was full */
 	}
+	/* gone both ways while its keys are typed: nobody to answer (epoll
+	 * reports this whatever we watch, so it must not wait) */
+	if ((revents & (EPOLLHUP | EPOLLERR)) && c->waiting)
+		c->dead = true;
 	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		/* level-triggered: what is left is read on the next round */
 		for (int reads = 0; reads < CTL_READS_PER_WAKEUP && !c->closing && !c->eof &&
@@ -862,6 +1146,14 @@ int ctl_server_create(struct ctl_server **out, struct evloop *el, const char *pa
 		r = ctl_fail(err, errlen, -ENOMEM, "control socket: no timer");
 		goto fail;
 	}
+	if (ops->key) {
+		r = ctl_keys_create(&s->keys, el, ops->key, vm);
+		if (r) {
+			ctl_fail(err, errlen, r, "control socket: the key player: %s",
+				 strerror(-r));
+			goto fail;
+		}
+	}
 	r = evloop_add_fd(el, s->fd, EPOLLIN, ctl_listen_ready, s);
 	if (r) {
 		ctl_fail(err, errlen, r, "control socket: %s", strerror(-r));
@@ -920,6 +1212,7 @@ void ctl_server_destroy(struct ctl_server *s)
 			ctl_client_free(s->clients[i]);
 	if (s->own_console)
 		ctl_console_destroy(s->console); /* console clients see the end */
+	ctl_keys_destroy(s->keys);
 	evloop_timer_free(s->timer);
 	if (s->fd >= 0) {
 		evloop_del_fd(s->el, s->fd);

@@ -34,6 +34,19 @@ struct ctl_machine_ops {
 	/* the text screen as UTF-8 (vga_screen_text()): 0 and a new string,
 	 * or -ENODEV without a display; NULL: the VM has none */
 	int (*screen_text)(void *vm, char **text);
+	/* the screen as a PNG file at path (absolute), written atomically
+	 * (vga_screenshot()); 0 with the picture's size, or -errno (-ENODEV
+	 * without a display); NULL: the VM has none */
+	int (*screenshot)(void *vm, const char *path, unsigned int *width,
+			  unsigned int *height);
+	/* a key (KEY_*) pressed or released, to the guest's keyboard (the
+	 * input router); NULL: the VM has no keyboard */
+	void (*key)(void *vm, unsigned int code, bool down);
+	/* the pointer at pixel (x, y) of the screen with buttons (bit 0 left,
+	 * 1 right, 2 middle) down; 0 and *absolute (a tablet took it), or
+	 * -ENODEV without a pointer; NULL: none */
+	int (*pointer)(void *vm, unsigned int x, unsigned int y, unsigned int buttons,
+		       bool *absolute);
 	/* "HOST:PORT" of the VM's VNC server, or NULL (none); NULL op: none */
 	const char *(*vnc_address)(void *vm);
 };

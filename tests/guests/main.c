@@ -196,6 +196,10 @@ static void run_test(const char *t, uptr n)
 		triplefault_test();
 	else if (word_is(t, n, "virtioblk"))
 		virtio_blk_test();
+	else if (word_is(t, n, "virtioinput"))
+		virtio_input_test();
+	else if (word_is(t, n, "kbdecho"))
+		kbd_echo_test();
 	else if (word_is(t, n, "vbe"))
 		vbe_test();
 	else if (word_is(t, n, "keys"))

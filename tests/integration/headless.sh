@@ -1,7 +1,7 @@
 #!/bin/sh
 # headless.sh - the scripted mode end to end, as a user's script would use
 # it, on /dev/kvm: create a VM with the test kernel, start it, expect its
-# report, read it through console, pause/resume/reset, stop it, and the
+# report, read it through console, take screenshots, pause/resume/reset, stop it, and the
 # verbs on VMs that do not run, with every exit status checked.  Then
 # edit, clone, rename, delete and create with disks.
 #
@@ -83,6 +83,7 @@ check 2 "reset, not running" "$T" reset tk
 check 2 "stop, not running" "$T" stop tk
 check 2 "expect, not running" "$T" expect tk "testkernel" --timeout 2
 check 2 "console, not running" "$T" console tk
+check 2 "screenshot, not running" "$T" screenshot tk "$W/x.png"
 check 1 "verbs on a VM that does not exist" "$T" start nosuchvm
 
 # --- start, expect, console --------------------------------------------------------
@@ -110,6 +111,28 @@ has "$W/out" "testkernel: done" "the watcher sees the output"
 kill "$bg" 2>/dev/null
 wait "$bg" 2>/dev/null
 bg=
+
+# --- screenshot ------------------------------------------------------------------------
+# png_size FILE: "WIDTHxHEIGHT" from a PNG's signature and IHDR, "" when FILE
+# is no PNG
+png_size() {
+	[ "$(od -An -tx1 -N8 "$1" 2>/dev/null | tr -d ' \n')" = 89504e470d0a1a0a ] || return 0
+	[ "$(od -An -c -j12 -N4 "$1" | tr -d ' \n')" = IHDR ] || return 0
+	w=$(od -An -tu1 -j16 -N4 "$1" | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+	h=$(od -An -tu1 -j20 -N4 "$1" | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+	echo "${w}x${h}"
+}
+check 0 "screenshot" "$T" screenshot tk "$W/shot.png"
+has "$W/out" "tk: 640x480 screenshot in $W/shot.png" "screenshot says the guest's resolution"
+if [ "$(png_size "$W/shot.png")" = 640x480 ]; then echo "ok: screenshot is a 640x480 PNG"
+else echo "FAIL: screenshot is no 640x480 PNG: $(png_size "$W/shot.png")"; fails=$((fails + 1)); fi
+mkdir -p "$W/rel"
+check 0 "screenshot to a relative path, from another directory" sh -c "cd '$W/rel' && '$T' screenshot --json tk 'a shot.png'"
+has "$W/out" "\"path\":\"$W/rel/a shot.png\",\"width\":640,\"height\":480" "screenshot --json"
+if [ "$(png_size "$W/rel/a shot.png")" = 640x480 ]; then echo "ok: the relative path is the caller's"
+else echo "FAIL: no PNG at $W/rel/a shot.png"; ls -la "$W/rel"; fails=$((fails + 1)); fi
+check 1 "screenshot into a missing directory" "$T" screenshot tk "$W/nodir/x.png"
+has "$W/err" "cannot write $W/nodir/x.png: No such file" "screenshot names the file"
 
 # --- list, info, pause, resume, reset ----------------------------------------------
 check 0 "list, running" "$T" list
@@ -183,13 +206,22 @@ check 1 "info of a deleted VM" "$T" info tk3
 # --- create with disks --------------------------------------------------------------------
 dd if=/dev/zero of="$W/install.iso" bs=1k count=64 2>/dev/null
 check 0 "create from an ISO with a new disk" "$T" create inst --iso "$W/install.iso" --disk-size 1G --memory 64M
-has "$W/out" "inst: new disk $TTYVM_HOME/data/inst/disk0.img" "create names the new disk"
-if [ "$(stat -c %s "$TTYVM_HOME/data/inst/disk0.img")" = 1073741824 ]; then echo "ok: a 1 GiB disk"
-else echo "FAIL: the new disk's size"; fails=$((fails + 1)); fi
+has "$W/out" "inst: new disk $TTYVM_HOME/data/inst/disk0.qcow2" "create names the new disk (qcow2 by default)"
+check 0 "disk info --json on the new disk" "$T" disk info --json "$TTYVM_HOME/data/inst/disk0.qcow2"
+has "$W/out" '"format":"qcow2","virtual_size":1073741824' "a 1 GiB qcow2 disk"
 check 0 "info shows disk and CD-ROM" "$T" info inst
-has "$W/out" "disk0      $TTYVM_HOME/data/inst/disk0.img (virtio, raw)" "info: the disk"
+has "$W/out" "disk0      $TTYVM_HOME/data/inst/disk0.qcow2 (virtio, qcow2)" "info: the disk"
 has "$W/out" "cdrom      $W/install.iso" "info: the ISO"
-check 0 "create from an existing image" "$T" create off --disk "$TTYVM_HOME/data/inst/disk0.img,if=ahci" --memory 64M
+check 0 "create with a raw disk" "$T" create rawvm --kernel "$K" --disk-size 16M --disk-format raw --memory 64M
+if [ "$(stat -c %s "$TTYVM_HOME/data/rawvm/disk0.img")" = 16777216 ]; then echo "ok: a 16 MiB raw disk on request"
+else echo "FAIL: the raw disk"; fails=$((fails + 1)); fi
+check 0 "delete the raw one" "$T" delete --yes --disks rawvm
+check 0 "disk convert to raw" "$T" disk convert "$TTYVM_HOME/data/inst/disk0.qcow2" "$W/conv.raw" --format raw
+if [ "$(stat -c %s "$W/conv.raw")" = 1073741824 ] && [ "$(stat -c %b "$W/conv.raw")" -lt 100 ]; then echo "ok: a sparse 1 GiB raw copy"
+else echo "FAIL: the converted copy"; fails=$((fails + 1)); fi
+check 1 "convert refuses an existing file" "$T" disk convert "$TTYVM_HOME/data/inst/disk0.qcow2" "$W/conv.raw"
+has "$W/err" "already exists" "convert says why"
+check 0 "create from an existing image" "$T" create off --disk "$TTYVM_HOME/data/inst/disk0.qcow2,if=ahci" --memory 64M
 check 0 "delete --disks" "$T" delete --yes --disks inst
 if [ ! -e "$TTYVM_HOME/data/inst" ]; then echo "ok: the data directory is gone"
 else echo "FAIL: delete --disks left the data directory"; fails=$((fails + 1)); fi

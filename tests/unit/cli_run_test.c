@@ -183,6 +183,11 @@ static void test_rejections(void **state)
 		{ "--flat", path, "--firmware", path, NULL },
 		{ "--kernel", path, "--firmware", "/nonexistent", NULL },
 		{ "--kernel", "/nonexistent", NULL },
+		{ "--kernel", path, "--input", "mouse", NULL },
+		{ "--kernel", path, "--input", "", NULL },
+		{ "--kernel", path, "--input", ",", NULL },
+		{ "--kernel", path, "--input", "tablet,none", NULL },
+		{ "--kernel", path, "--input", "tablet,,mouse", NULL },
 		{ "--kernel", path, "--display", "window", NULL },
 		{ "--kernel", path, "--display", "", NULL },
 		{ "--kernel", path, "--display", "none,sdl", NULL },
@@ -207,7 +212,27 @@ static void test_rejections(void **state)
 	unlink(path);
 }
 
+/* --input: the devices asked for; none is not the default (0). */
+static void test_input(void **state)
+{
+	unsigned int in = 99;
+	(void)state;
+
+	assert_int_equal(cli_run_parse_input("tablet", &in), 0);
+	assert_int_equal(in, VM_INPUT_TABLET);
+	assert_int_equal(cli_run_parse_input("keyboard", &in), 0);
+	assert_int_equal(in, VM_INPUT_KEYBOARD);
+	assert_int_equal(cli_run_parse_input("keyboard,tablet", &in), 0);
+	assert_int_equal(in, VM_INPUT_TABLET | VM_INPUT_KEYBOARD);
+	assert_int_equal(cli_run_parse_input("none", &in), 0);
+	assert_int_equal(in, VM_INPUT_NONE);
+	in = 7;
+	assert_int_equal(cli_run_parse_input("none,none", &in), -1);
+	assert_int_equal(in, 7);   /* untouched on error */
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_input),
 	cmocka_unit_test(test_defaults_and_full),
 	cmocka_unit_test(test_rejections),
 };

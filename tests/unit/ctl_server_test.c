@@ -19,8 +19,10 @@
 #include <sys/un.h>
 
 #include "ctl_testutil.h"
+#include "display/png.h"
 #include "ui/ctl_proto.h"
 #include "vmm/ctl_server.h"
+#include "util/util.h"
 #include "vmm/evloop.h"
 
 /* --- tests ------------------------------------------------------------------- */
@@ -94,7 +96,7 @@ static void test_requests(void **state)
 
 	l = call(fd, "help\n");
 	assert_string_equal(l, "ok commands=version,status,pause,resume,powerdown,reset,"
-			       "stop,quit,help,console,serial-read,screen-text");
+			       "stop,quit,help,console,serial-read,screen-text,screenshot,sendkey,type,pointer");
 	l = call(fd, "help pause\n");
 	assert_int_equal(ctl_reply_parse(l, strlen(l), &r), 0);
 	assert_string_equal(ctl_reply_get(&r, "command"), "pause");
@@ -424,6 +426,196 @@ static void test_umask_does_not_matter(void **state)
 	ctl_server_destroy(s2);
 }
 
+/* screenshot PATH: an absolute path only; the file is complete PNG with
+ * the size the reply names; errors name the path and keep nothing. */
+static void test_screenshot(void **state)
+{
+	struct fixture *f = *state;
+	struct ctl_reply r;
+	char path[160], req[256];
+	uint32_t *px;
+	unsigned int w, h;
+	const char *l;
+
+	f->vm.screen = "hello\n";
+	start_loop(f);
+	int fd = topen(f);
+
+	snprintf(path, sizeof(path), "%s/shot.png", f->dir);
+	snprintf(req, sizeof(req), "screenshot %s\n", path);
+	l = call(fd, req);
+	assert_int_equal(ctl_reply_parse(l, strlen(l), &r), 0);
+	assert_true(r.ok);
+	assert_string_equal(ctl_reply_get(&r, "path"), path);
+	assert_string_equal(ctl_reply_get(&r, "width"), "4");
+	assert_string_equal(ctl_reply_get(&r, "height"), "3");
+	assert_true(strtoull(ctl_reply_get(&r, "bytes"), NULL, 10) > 50);
+	assert_int_equal(png_file_load(path, &px, &w, &h), 0);
+	assert_int_equal(w, 4);
+	assert_int_equal(h, 3);
+	assert_int_equal(px[1], 0x00FF00);
+	free(px);
+
+	/* quoted paths with blanks work; relative ones are refused */
+	snprintf(req, sizeof(req), "screenshot \"%s/a b.png\"\n", f->dir);
+	assert_true(strncmp(call(fd, req), "ok path=", 8) == 0);
+	snprintf(path, sizeof(path), "%s/a b.png", f->dir);
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+	assert_string_equal(call(fd, "screenshot shot.png\n"),
+			    "error bad-argument screenshot shot.png: the path must be absolute "
+			    "(the VM process has its own working directory)");
+	assert_string_equal(call(fd, "screenshot\n"), "error bad-argument usage: screenshot PATH");
+	snprintf(req, sizeof(req), "screenshot %s/no/such/dir.png\n", f->dir);
+	l = call(fd, req);
+	assert_non_null(strstr(l, "error bad-argument cannot write "));
+	assert_non_null(strstr(l, "/no/such/dir.png: No such file or directory"));
+	assert_int_equal(f->vm.screenshots, 3);
+
+	/* a VM without a display */
+	f->vm.screen = NULL;
+	snprintf(req, sizeof(req), "screenshot %s/x.png\n", f->dir);
+	assert_string_equal(call(fd, req), "error not-supported this VM has no display");
+	snprintf(path, sizeof(path), "%s/x.png", f->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/shot.png", f->dir);
+	unlink(path);
+	close(fd);
+}
+
+/* The keys the fake machine got, as "29+ 56+ 111- ..." (+ down, - up). */
+static const char *keys_sent(struct fixture *f)
+{
+	static char buf[4096];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < f->vm.nkeys && i < FAKE_KEYS_MAX && n < sizeof(buf) - 16; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%u%c", i ? " " : "",
+				      f->vm.keys[i].code, f->vm.keys[i].down ? '+' : '-');
+	return buf;
+}
+
+/* sendkey: combinations pressed in order, released in reverse, one
+ * request after another; the reply comes once the keys are out. */
+static void test_sendkey(void **state)
+{
+	struct fixture *f = *state;
+	const char *l;
+
+	start_loop(f);
+	int fd = topen(f);
+
+	assert_string_equal(call(fd, "sendkey ctrl-alt-delete\n"), "ok events=6");
+	assert_string_equal(keys_sent(f), "29+ 56+ 111+ 111- 56- 29-");
+	f->vm.nkeys = 0;
+	assert_string_equal(call(fd, "sendkey ret F2 -\n"), "ok events=6");
+	assert_string_equal(keys_sent(f), "28+ 28- 60+ 60- 12+ 12-");
+	f->vm.nkeys = 0;
+
+	/* nothing goes when one name is wrong */
+	l = call(fd, "sendkey a ctrl-frob\n");
+	assert_non_null(strstr(l, "error bad-argument sendkey ctrl-frob: no key 'frob'"));
+	assert_non_null(strstr(l, "ttyvm sendkey --list"));
+	assert_non_null(strstr(call(fd, "sendkey a-a\n"), "no key 'a'"));
+	assert_non_null(strstr(call(fd, "sendkey ctrl-\n"), "error bad-argument"));
+	assert_non_null(strstr(call(fd, "sendkey --\n"), "error bad-argument"));
+	assert_non_null(strstr(call(fd, "sendkey a-b-c-d-e-f-g-h-i\n"), "error bad-argument"));
+	assert_non_null(strstr(call(fd, "sendkey \"\"\n"), "error bad-argument"));
+	assert_string_equal(call(fd, "sendkey\n"), "error bad-argument usage: sendkey COMBO...");
+	assert_int_equal(f->vm.nkeys, 0);
+
+	/* the next request waits for the keys of the one before */
+	tsend(fd, "sendkey a b c\nstatus\n", 21);
+	assert_string_equal(tline(fd), "ok events=6");
+	l = tline(fd);
+	assert_true(strncmp(l, "ok state=running", 16) == 0);
+	assert_int_equal(f->vm.nkeys, 6);
+	f->vm.nkeys = 0;
+
+	/* not while paused */
+	assert_string_equal(call(fd, "pause\n"), "ok state=paused");
+	assert_string_equal(call(fd, "sendkey a\n"),
+			    "error state the VM is paused; resume it first");
+	assert_string_equal(call(fd, "type a\n"),
+			    "error state the VM is paused; resume it first");
+	assert_string_equal(call(fd, "resume\n"), "ok state=running");
+	assert_int_equal(f->vm.nkeys, 0);
+	close(fd);
+
+	/* socat's way: the request, then end-of-file; the reply still comes */
+	fd = topen(f);
+	tsend(fd, "sendkey esc\n", 12);
+	shutdown(fd, SHUT_WR);
+	assert_string_equal(tline(fd), "ok events=2");
+	assert_true(closed_by_server(fd));
+	close(fd);
+	assert_string_equal(keys_sent(f), "1+ 1-");
+}
+
+/* type: ASCII with Shift held around the characters that need it. */
+static void test_type(void **state)
+{
+	struct fixture *f = *state;
+	const char *l;
+
+	start_loop(f);
+	int fd = topen(f);
+
+	assert_string_equal(call(fd, "type \"Hi!\\n\"\n"), "ok events=12");
+	/* H: shift h; i: unshifted; !: shift 1; Return without Shift */
+	assert_string_equal(keys_sent(f),
+			    "42+ 35+ 35- 42- 23+ 23- 42+ 2+ 2- 42- 28+ 28-");
+	f->vm.nkeys = 0;
+	/* a run of capitals keeps Shift down; it is released at the end */
+	assert_string_equal(call(fd, "type AB\n"), "ok events=6");
+	assert_string_equal(keys_sent(f), "42+ 30+ 30- 48+ 48- 42-");
+	f->vm.nkeys = 0;
+
+	l = call(fd, "type \"a\xc3\xa9\"\n");
+	assert_string_equal(l, "error bad-argument type: no key types byte 0xc3 (character 2); "
+			       "type takes printable ASCII, \\n and \\t");
+	assert_string_equal(call(fd, "type \"\"\n"), "error bad-argument type: the text is empty");
+	assert_int_equal(f->vm.nkeys, 0);
+	close(fd);
+
+	/* a client that leaves while its text is typed: the rest still goes */
+	fd = topen(f);
+	tsend(fd, "type abcdefghij\n", 16);
+	close(fd);
+	for (int i = 0; i < 500 && __atomic_load_n(&f->vm.nkeys, __ATOMIC_SEQ_CST) < 20; i++)
+		usleep(10000);
+	assert_int_equal(__atomic_load_n(&f->vm.nkeys, __ATOMIC_SEQ_CST), 20);
+	fd = topen(f);
+	assert_true(strncmp(call(fd, "status\n"), "ok ", 3) == 0);
+	close(fd);
+}
+
+static void test_pointer(void **state)
+{
+	struct fixture *f = *state;
+
+	start_loop(f);
+	int fd = topen(f);
+
+	assert_string_equal(call(fd, "pointer 10 20\n"), "ok absolute=0");
+	assert_int_equal(f->vm.pointer_x, 10);
+	assert_int_equal(f->vm.pointer_y, 20);
+	assert_int_equal(f->vm.pointer_buttons, 0);
+	f->vm.tablet = true;
+	assert_string_equal(call(fd, "pointer 639 479 5\n"), "ok absolute=1");
+	assert_int_equal(f->vm.pointer_buttons, 5);
+	assert_string_equal(call(fd, "pointer 640 0\n"),
+			    "error bad-argument pointer 640 0: outside the screen");
+	const char *bad[] = { "pointer 1 2 8\n", "pointer -1 2\n", "pointer x 2\n",
+			      "pointer 1 99999999999999999999\n" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_non_null(strstr(call(fd, bad[i]), "error bad-argument usage: pointer"));
+	assert_string_equal(call(fd, "pointer 1\n"),
+			    "error bad-argument usage: pointer X Y [BUTTONS]");
+	close(fd);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -439,6 +631,10 @@ static const struct CMUnitTest tests[] = {
 	T(test_busy),
 	T(test_existing_paths),
 	T(test_umask_does_not_matter),
+	T(test_screenshot),
+	T(test_sendkey),
+	T(test_type),
+	T(test_pointer),
 };
 
 UNIT_SUITE(ctl_server, tests);

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "display/png.h"
 #include "ui/ctl_proto.h"
 #include "vmm/evloop.h"
 
@@ -56,10 +57,53 @@ static int fake_screen_text(void *vm, char **text)
 	return *text ? 0 : -ENOMEM;
 }
 
+/* A 4x3 picture, as a VM with a display would write it. */
+static int fake_screenshot(void *vm, const char *path, unsigned int *w, unsigned int *h)
+{
+	static const uint32_t px[12] = { 0xFF0000, 0x00FF00, 0x0000FF, 0xFFFFFF };
+	struct fake_vm *f = vm;
+
+	if (!f->screen)
+		return -ENODEV;
+	f->screenshots++;
+	*w = 4;
+	*h = 3;
+	return png_file_save(path, px, 4, 3, 4);
+}
+
+static void fake_key(void *vm, unsigned int code, bool down)
+{
+	struct fake_vm *f = vm;
+
+	if (f->nkeys < FAKE_KEYS_MAX) {
+		f->keys[f->nkeys].code = code;
+		f->keys[f->nkeys].down = down;
+	}
+	f->nkeys++;
+}
+
+/* A 640x480 screen; a tablet when absolute is set. */
+static int fake_pointer(void *vm, unsigned int x, unsigned int y, unsigned int buttons,
+			bool *absolute)
+{
+	struct fake_vm *f = vm;
+
+	if (x >= 640 || y >= 480)
+		return -ERANGE;
+	f->pointer_x = x;
+	f->pointer_y = y;
+	f->pointer_buttons = buttons;
+	*absolute = f->tablet;
+	return 0;
+}
+
 const struct ctl_machine_ops fake_ops = {
 	.pause = fake_pause, .resume = fake_resume, .paused = fake_paused,
 	.powerdown = fake_powerdown, .reset = fake_reset, .stop = fake_stop,
 	.resets = fake_resets, .screen_text = fake_screen_text,
+	.screenshot = fake_screenshot,
+	.key = fake_key,
+	.pointer = fake_pointer,
 };
 
 

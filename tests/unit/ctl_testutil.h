@@ -15,10 +15,18 @@
 #include "vmm/ctl_server.h"
 
 /* The fake machine: counts what was asked of it. */
+#define FAKE_KEYS_MAX 512
 struct fake_vm {
+	/* keys the server sent (on the loop thread; read them once the
+	 * reply that waits for them has come) */
+	struct { unsigned int code; bool down; } keys[FAKE_KEYS_MAX];
+	unsigned int nkeys;
+	unsigned int pointer_x, pointer_y, pointer_buttons;
+	bool tablet;             /* pointer: a tablet takes it */
 	bool paused;
-	int pauses, resumes, powerdowns, resets, stops;
-	const char *screen;      /* screen_text's answer; NULL: no display */
+	int pauses, resumes, powerdowns, resets, stops, screenshots;
+	const char *screen;      /* screen_text's answer; NULL: no display
+				  * (screenshot then fails too) */
 };
 
 extern const struct ctl_machine_ops fake_ops;
