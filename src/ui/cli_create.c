@@ -32,6 +32,7 @@
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/util.h"
+#include "net/net.h"
 #include "vmm/block/blk.h"
 
 #define CREATE_START_TIMEOUT 30
@@ -68,6 +69,9 @@ void cli_create_usage(FILE *out)
 		"      --no-disk            no new disk, even with --iso\n"
 		"  -f, --firmware FILE      BIOS image (default: SeaBIOS)\n"
 		"  -b, --boot auto|cd|disk|net   what the firmware boots first\n"
+		"      --net user[,hostfwd=...][,mac=MAC][,restrict=on]|tap,ifname=NAME|none\n"
+		"                           a NIC, as for ttyvm run (repeatable); default:\n"
+		"                           one NIC on user-mode NAT (--net user)\n"
 		"      --display none|sdl|vnc[=HOST:DISPLAY]|sdl,vnc[,password-file=FILE]\n"
 		"                           where the screen goes (default: the preset's,\n"
 		"                           vnc on 127.0.0.1)\n"
@@ -86,7 +90,8 @@ void cli_create_usage(FILE *out)
 		size, CREATE_START_TIMEOUT);
 }
 
-enum { OPT_ISO = 256, OPT_DISK_FORMAT, OPT_NO_DISK, OPT_START, OPT_PRESETS, OPT_DISPLAY };
+enum { OPT_ISO = 256, OPT_DISK_FORMAT, OPT_NO_DISK, OPT_START, OPT_PRESETS, OPT_DISPLAY,
+       OPT_NET };
 
 static int create_presets(void)
 {
@@ -125,6 +130,7 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "presets", no_argument, NULL, OPT_PRESETS },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,6 +179,10 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 			}
 			break;
 		case OPT_NO_DISK: o->no_disk = true; break;
+		case OPT_NET:
+			if (cli_run_parse_net(optarg, &o->existing, &o->nets_given))
+				return 1;
+			break;
 		case 'b':
 			o->boot = -1;
 			for (size_t i = 0; i < ARRAY_SIZE(boots); i++)
@@ -257,6 +267,8 @@ void cli_create_free(struct cli_create_opts *o)
 {
 	for (unsigned int i = 0; i < o->existing.ndisks; i++)
 		free(o->existing.disks[i].path);
+	for (unsigned int i = 0; i < o->existing.nnics && i < VM_MAX_NICS; i++)
+		net_nic_free(&o->existing.nics[i]);
 	display_config_free(&o->display);
 	memset(o, 0, sizeof(*o));
 }
@@ -333,6 +345,26 @@ static int create_apply(const struct cli_create_opts *o, const char *preset,
 	    create_set(&cfg->firmware, o->firmware)) {
 		log_error("out of memory");
 		return 1;
+	}
+	/* NICs: those given replace the preset's; none given, one on user NAT
+	 * (what virt-manager and VirtualBox give a new VM) */
+	if (o->nets_given || cfg->nnics == 0) {
+		for (unsigned int i = 0; i < cfg->nnics && i < VM_MAX_NICS; i++)
+			net_nic_free(&cfg->nics[i]);
+		cfg->nnics = 0;
+		if (!o->nets_given) {
+			net_nic_defaults(&cfg->nics[0]);
+			cfg->nnics = 1;
+		}
+		for (unsigned int i = 0; o->nets_given && i < o->existing.nnics; i++) {
+			char spec[1024], why[256];
+			net_nic_format(&o->existing.nics[i], spec, sizeof(spec));
+			if (net_nic_parse(spec, &cfg->nics[i], why, sizeof(why)) < 0) {
+				log_error("create: --net %s: %s", spec, why);
+				return 1;
+			}
+			cfg->nnics = i + 1;
+		}
 	}
 	/* existing images fill the preset's empty disks, then come after */
 	unsigned int next = 0;

@@ -28,7 +28,8 @@ struct cli_create_opts {
 	const char *name;
 	const char *preset;          /* NULL: chosen from what is given */
 	const char *kernel, *initrd, *append, *iso, *firmware;
-	struct vm_config existing;   /* --disk FILE...: its disks[] only */
+	struct vm_config existing;   /* --disk FILE..., --net ...: its disks[], nics[] */
+	bool nets_given;             /* --net was given (none: no NIC) */
 	uint64_t new_disks[VM_MAX_DISKS]; /* --disk-size, bytes */
 	unsigned int nnew;
 	enum disk_format new_format; /* --disk-format; default qcow2 */

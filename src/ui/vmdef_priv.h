@@ -39,7 +39,7 @@ struct vmdef_choice {
 	int value;
 };
 
-enum { S_VM, S_SERIAL, S_DISK, S_CDROM, S_DISPLAY, S_COUNT };
+enum { S_VM, S_SERIAL, S_DISK, S_CDROM, S_DISPLAY, S_NET, S_COUNT };
 
 struct vmdef_section {
 	const char *name;      /* "vm"; for an indexed one the prefix: "disk" */
@@ -56,6 +56,8 @@ enum {
 	K_DISK_PATH, K_DISK_INTERFACE, K_DISK_FORMAT, K_DISK_READONLY,
 	K_CDROM_PATH,
 	K_DISPLAY_MODE, K_DISPLAY_VNC_LISTEN, K_DISPLAY_VNC_PASSWORD_FILE,
+	K_NET_BACKEND, K_NET_MAC, K_NET_HOSTFWD, K_NET_RESTRICT, K_NET_IPV6, K_NET_NET,
+	K_NET_HOST, K_NET_DNS, K_NET_DHCPSTART, K_NET_BOOTFILE, K_NET_IFNAME,
 	K_COUNT
 };
 

@@ -34,6 +34,32 @@ struct disk_config {
 	enum disk_format format;
 };
 
+#define VM_MAX_NICS 8
+
+/* What a NIC is connected to (net/net.h). */
+enum nic_backend {
+	NIC_USER,    /* user-mode NAT (libslirp) */
+	NIC_TAP,     /* a host tap interface */
+};
+
+/*
+ * One virtio-net NIC.  Strings NULL mean "the default" (net/net.h has
+ * them); the user-network keys apply to NIC_USER only, ifname to NIC_TAP.
+ */
+struct nic_config {
+	enum nic_backend backend;
+	char *mac;           /* "52:54:00:12:34:56"; NULL: derived from the VM name */
+	char *hostfwd;       /* forward rules, space separated (net_hostfwd_parse) */
+	bool restricted;     /* restrict=on: the guest reaches only the host's forwards */
+	bool ipv6;           /* IPv6 (fec0::/64) beside IPv4 */
+	char *net;           /* "10.0.2.0/24" */
+	char *host;          /* the host's address in the guest network */
+	char *dns;           /* slirp's DNS forwarder */
+	char *dhcpstart;     /* first address DHCP hands out */
+	char *bootfile;      /* DHCP boot file name (PXE), e.g. an http:// URL */
+	char *ifname;        /* tap interface */
+};
+
 enum boot_order {
 	BOOT_ORDER_DEFAULT,  /* CD first if there is one, then disks */
 	BOOT_ORDER_CD,
@@ -76,6 +102,9 @@ struct vm_config {
 	unsigned int ndisks;
 	char *cdrom;         /* ISO image on the AHCI CD-ROM */
 	enum boot_order boot;
+	/* virtio-net NICs, in PCI order */
+	struct nic_config nics[VM_MAX_NICS];
+	unsigned int nnics;
 	unsigned int input;  /* VM_INPUT_* */
 	struct display_config display;
 	/* screen for tests and scripts (written by the display code) */
