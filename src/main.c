@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "ui/cli.h"
+#include "ui/cli_disk.h"
 #include "ui/cli_manager.h"
 #include "ui/tui.h"
 #include "util/log.h"
@@ -42,6 +43,8 @@ static const struct cli_verb verbs[] = {
 	{ "delete", cli_delete, "delete a VM (its disks only with --disks)", cli_delete_usage },
 	{ "console", cli_console, "attach to a VM's serial console", cli_console_usage },
 	{ "expect", cli_expect, "wait for text on a VM's console or screen", cli_expect_usage },
+	/* disk images (cli_disk.h) */
+	{ "disk", cli_disk, "create, inspect or convert a disk image", cli_disk_usage },
 	{ "screenshot", cli_screenshot, "write a VM's screen to a PNG file",
 	  cli_screenshot_usage },
 	{ "sendkey", cli_sendkey, "press keys on a VM's keyboard (ctrl-alt-delete)",

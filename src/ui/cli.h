@@ -32,6 +32,8 @@ void cli_run_free(struct vm_config *cfg);
 /* One --disk FILE[,if=virtio|ahci][,ro][,format=...] appended to cfg's
  * disks; 0, or -1 after a message. */
 int cli_run_parse_disk(const char *val, struct vm_config *cfg);
+/* --net user,...|tap,...|none; see cli_run.c.  0 or -1 (message printed). */
+int cli_run_parse_net(const char *val, struct vm_config *cfg, bool *replaced);
 /* --input LIST into VM_INPUT_* bits; 0, or -1 after a message. */
 int cli_run_parse_input(const char *val, unsigned int *input);
 

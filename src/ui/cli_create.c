@@ -27,10 +27,12 @@
 
 #include "ui/cli.h"
 #include "ui/cli_util.h"
+#include "display/display.h"
 #include "ui/vmstore.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/util.h"
+#include "net/net.h"
 #include "vmm/block/blk.h"
 
 #define CREATE_START_TIMEOUT 30
@@ -62,11 +64,17 @@ void cli_create_usage(FILE *out)
 		"                           number is GiB) in the VM's data directory\n"
 		"                           (repeatable); with --iso and no disk given, one\n"
 		"                           of %s is made\n"
-		"      --disk-format raw|qcow2   format of new disks (default raw: a sparse\n"
-		"                           file that takes no space until written)\n"
+		"      --disk-format raw|qcow2   format of new disks (default qcow2: grows\n"
+		"                           as the guest writes; raw: a sparse file)\n"
 		"      --no-disk            no new disk, even with --iso\n"
 		"  -f, --firmware FILE      BIOS image (default: SeaBIOS)\n"
 		"  -b, --boot auto|cd|disk|net   what the firmware boots first\n"
+		"      --net user[,hostfwd=...][,mac=MAC][,restrict=on]|tap,ifname=NAME|none\n"
+		"                           a NIC, as for ttyvm run (repeatable); default:\n"
+		"                           one NIC on user-mode NAT (--net user)\n"
+		"      --display none|sdl|vnc[=HOST:DISPLAY]|sdl,vnc[,password-file=FILE]\n"
+		"                           where the screen goes (default: the preset's,\n"
+		"                           vnc on 127.0.0.1)\n"
 		"The machine (defaults: the preset's, at most the host's CPUs and half its RAM):\n"
 		"  -m, --memory SIZE        guest RAM, such as 512M or 2G (a bare number is MiB)\n"
 		"  -c, --cpus N             virtual CPUs\n"
@@ -82,7 +90,8 @@ void cli_create_usage(FILE *out)
 		size, CREATE_START_TIMEOUT);
 }
 
-enum { OPT_ISO = 256, OPT_DISK_FORMAT, OPT_NO_DISK, OPT_START, OPT_PRESETS };
+enum { OPT_ISO = 256, OPT_DISK_FORMAT, OPT_NO_DISK, OPT_START, OPT_PRESETS, OPT_DISPLAY,
+       OPT_NET };
 
 static int create_presets(void)
 {
@@ -114,12 +123,14 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 		{ "no-disk", no_argument, NULL, OPT_NO_DISK },
 		{ "firmware", required_argument, NULL, 'f' },
 		{ "boot", required_argument, NULL, 'b' },
+		{ "display", required_argument, NULL, OPT_DISPLAY },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "start", no_argument, NULL, OPT_START },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "presets", no_argument, NULL, OPT_PRESETS },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -128,6 +139,7 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->new_format = DISK_FMT_QCOW2;   /* as the wizard and virt-manager: grows on demand */
 	o->boot = -1;
 	o->timeout_s = CREATE_START_TIMEOUT;
 	cli_getopt_reset();
@@ -167,6 +179,10 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 			}
 			break;
 		case OPT_NO_DISK: o->no_disk = true; break;
+		case OPT_NET:
+			if (cli_run_parse_net(optarg, &o->existing, &o->nets_given))
+				return 1;
+			break;
 		case 'b':
 			o->boot = -1;
 			for (size_t i = 0; i < ARRAY_SIZE(boots); i++)
@@ -204,6 +220,15 @@ int cli_create_parse(int argc, char **argv, struct cli_create_opts *o)
 			o->timeout_s = (int)v;
 			break;
 		case 'j': o->json = true; break;
+		case OPT_DISPLAY: {
+			char why[256];
+			if (display_parse_option(optarg, &o->display, why, sizeof(why))) {
+				log_error("create: --display %s: %s", optarg, why);
+				return 1;
+			}
+			o->display_set = true;
+			break;
+		}
 		case OPT_PRESETS: return create_presets();
 		case 'h':
 			cli_create_usage(stdout);
@@ -242,6 +267,9 @@ void cli_create_free(struct cli_create_opts *o)
 {
 	for (unsigned int i = 0; i < o->existing.ndisks; i++)
 		free(o->existing.disks[i].path);
+	for (unsigned int i = 0; i < o->existing.nnics && i < VM_MAX_NICS; i++)
+		net_nic_free(&o->existing.nics[i]);
+	display_config_free(&o->display);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -304,11 +332,39 @@ static int create_apply(const struct cli_create_opts *o, const char *preset,
 		cfg->cpus = o->cpus;
 	if (o->boot >= 0)
 		cfg->boot = (enum boot_order)o->boot;
+	if (o->display_set) {
+		cfg->display.mode = o->display.mode;
+		if (create_set(&cfg->display.vnc_listen, o->display.vnc_listen) ||
+		    create_set(&cfg->display.vnc_password_file, o->display.vnc_password_file)) {
+			log_error("out of memory");
+			return 1;
+		}
+	}
 	if (create_set(&cfg->kernel, o->kernel) || create_set(&cfg->initrd, o->initrd) ||
 	    create_set(&cfg->append, o->append) || create_set(&cfg->cdrom, o->iso) ||
 	    create_set(&cfg->firmware, o->firmware)) {
 		log_error("out of memory");
 		return 1;
+	}
+	/* NICs: those given replace the preset's; none given, one on user NAT
+	 * (what virt-manager and VirtualBox give a new VM) */
+	if (o->nets_given || cfg->nnics == 0) {
+		for (unsigned int i = 0; i < cfg->nnics && i < VM_MAX_NICS; i++)
+			net_nic_free(&cfg->nics[i]);
+		cfg->nnics = 0;
+		if (!o->nets_given) {
+			net_nic_defaults(&cfg->nics[0]);
+			cfg->nnics = 1;
+		}
+		for (unsigned int i = 0; o->nets_given && i < o->existing.nnics; i++) {
+			char spec[1024], why[256];
+			net_nic_format(&o->existing.nics[i], spec, sizeof(spec));
+			if (net_nic_parse(spec, &cfg->nics[i], why, sizeof(why)) < 0) {
+				log_error("create: --net %s: %s", spec, why);
+				return 1;
+			}
+			cfg->nnics = i + 1;
+		}
 	}
 	/* existing images fill the preset's empty disks, then come after */
 	unsigned int next = 0;
@@ -357,7 +413,9 @@ static int create_check(const struct cli_create_opts *o, const struct vm_config 
 	if ((cfg->kernel && create_check_file("--kernel", cfg->kernel)) ||
 	    (cfg->initrd && create_check_file("--initrd", cfg->initrd)) ||
 	    (cfg->cdrom && create_check_file("--iso", cfg->cdrom)) ||
-	    (cfg->firmware && create_check_file("--firmware", cfg->firmware)))
+	    (cfg->firmware && create_check_file("--firmware", cfg->firmware)) ||
+	    (cfg->display.vnc_password_file &&
+	     create_check_file("--display password-file=", cfg->display.vnc_password_file)))
 		return 1;
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		if (cfg->disks[i].path && create_check_file("--disk", cfg->disks[i].path))

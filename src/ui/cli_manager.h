@@ -28,14 +28,17 @@ struct cli_create_opts {
 	const char *name;
 	const char *preset;          /* NULL: chosen from what is given */
 	const char *kernel, *initrd, *append, *iso, *firmware;
-	struct vm_config existing;   /* --disk FILE...: its disks[] only */
+	struct vm_config existing;   /* --disk FILE..., --net ...: its disks[], nics[] */
+	bool nets_given;             /* --net was given (none: no NIC) */
 	uint64_t new_disks[VM_MAX_DISKS]; /* --disk-size, bytes */
 	unsigned int nnew;
-	enum disk_format new_format; /* --disk-format; AUTO: raw */
+	enum disk_format new_format; /* --disk-format; default qcow2 */
 	bool no_disk;
 	uint64_t memory;             /* 0: the preset's, fitted to the host */
 	unsigned int cpus;           /* 0: the same */
 	int boot;                    /* enum boot_order, -1: the preset's */
+	bool display_set;            /* --display given: display replaces the preset's */
+	struct display_config display;
 	bool start, json;
 	int timeout_s;               /* for --start */
 };

@@ -15,11 +15,13 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "display/display.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "ui/vmdef.h"
 #include "ui/vmstore.h"
 #include "util/util.h"
+#include "net/net.h"
 #include "vmm/block/blk.h"
 #include "vmm/vmm.h"
 
@@ -49,7 +51,17 @@ void cli_run_usage(FILE *out)
 	      "                        disk image (repeatable; default if=virtio, format\n"
 	      "                        probed: a qcow2 header means qcow2, else raw)\n"
 	      "      --cdrom FILE      ISO image in an AHCI CD-ROM drive\n"
-	      "  -b, --boot cd|disk    what the firmware tries first (default: CD if any)\n"
+	      "  -b, --boot cd|disk|net  what the firmware tries first (default: CD if\n"
+	      "                        any); net boots iPXE from the first NIC (ipxe-qemu)\n"
+	      "Network (virtio-net; repeat --net for several NICs, up to 8):\n"
+	      "      --net user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
+	      "                [,mac=MAC][,restrict=on][,ipv6=off][,net=10.0.2.0/24]\n"
+	      "                [,host=ADDR][,dns=ADDR][,dhcpstart=ADDR][,bootfile=URL]\n"
+	      "                        user-mode NAT (no root): DHCP, DNS, host port\n"
+	      "                        forwards (listening on 127.0.0.1 unless given)\n"
+	      "      --net tap,ifname=NAME[,mac=MAC]   a host tap interface (a bridge)\n"
+	      "      --net none        no NIC (the default of ttyvm run without a\n"
+	      "                        definition; ttyvm create gives new VMs --net user)\n"
 	      "Machine:\n"
 	      "  -m, --memory SIZE     guest RAM, e.g. 512M or 2G (a bare number is MiB;\n"
 	      "                        default 256M)\n"
@@ -60,6 +72,13 @@ void cli_run_usage(FILE *out)
 	      "Serial console (COM1):\n"
 	      "  -s, --serial stdio|file:PATH|pty|none   (default stdio)\n"
 	      "                        on a terminal, Ctrl-A x quits, Ctrl-A h helps\n"
+	      "Display:\n"
+	      "      --display none|sdl|vnc[=HOST:DISPLAY]|sdl,vnc[,password-file=FILE]\n"
+	      "                        show the screen in an SDL window (Ctrl+Alt+G grabs\n"
+	      "                        and releases the pointer), over VNC (default\n"
+	      "                        127.0.0.1, the first free display from :0), both,\n"
+	      "                        or not at all (the default); the VNC password comes\n"
+	      "                        from FILE or $TTYVM_VNC_PASSWORD\n"
 	      "Screen (for scripts and tests):\n"
 	      "      --screen-text FILE   keep FILE updated with the text-mode screen\n"
 	      "      --screenshot FILE    write the screen as PNG to FILE at exit\n"
@@ -93,11 +112,14 @@ void cli_run_free(struct vm_config *cfg)
 	free(cfg->firmware);
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		free(cfg->disks[i].path);
+	for (unsigned int i = 0; i < cfg->nnics && i < VM_MAX_NICS; i++)
+		net_nic_free(&cfg->nics[i]);
 	free(cfg->cdrom);
 	free(cfg->screen_text);
 	free(cfg->screenshot);
 	free(cfg->debugcon);
 	free(cfg->control_socket);
+	display_config_free(&cfg->display);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -197,8 +219,41 @@ int cli_run_parse_disk(const char *val, struct vm_config *cfg)
 	return 0;
 }
 
+/*
+ * user,...|tap,...|none (also ttyvm create's --net).  The first --net of a
+ * command line replaces the NICs a definition had (*replaced tracks it);
+ * later ones add NICs; none removes them all.
+ */
+int cli_run_parse_net(const char *val, struct vm_config *cfg, bool *replaced)
+{
+	char why[256];
+
+	if (!*replaced) {
+		for (unsigned int i = 0; i < cfg->nnics && i < VM_MAX_NICS; i++)
+			net_nic_free(&cfg->nics[i]);
+		cfg->nnics = 0;
+		*replaced = true;
+	}
+	if (strcmp(val, "none") == 0) {
+		for (unsigned int i = 0; i < cfg->nnics && i < VM_MAX_NICS; i++)
+			net_nic_free(&cfg->nics[i]);
+		cfg->nnics = 0;
+		return 0;
+	}
+	if (cfg->nnics >= VM_MAX_NICS) {
+		log_error("--net %s: at most %d NICs", val, VM_MAX_NICS);
+		return -1;
+	}
+	if (net_nic_parse(val, &cfg->nics[cfg->nnics], why, sizeof(why)) < 0) {
+		log_error("%s", why);
+		return -1;
+	}
+	cfg->nnics++;
+	return 0;
+}
+
 enum { OPT_FLAT = 256, OPT_NO_ACPI, OPT_CDROM, OPT_SCREEN_TEXT, OPT_SCREENSHOT, OPT_DEBUGCON,
-       OPT_CONTROL, OPT_INPUT };
+       OPT_CONTROL, OPT_INPUT, OPT_DISPLAY, OPT_NET };
 
 int cli_run_parse_input(const char *val, unsigned int *input)
 {
@@ -248,12 +303,15 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
 		{ "debugcon", required_argument, NULL, OPT_DEBUGCON },
 		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "input", required_argument, NULL, OPT_INPUT },
+		{ "display", required_argument, NULL, OPT_DISPLAY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
 	int c, r;
+	bool nets_replaced = false;
 
 	optind = 1;
 	opterr = 0;
@@ -331,8 +389,10 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 				cfg->boot = BOOT_ORDER_CD;
 			} else if (strcmp(optarg, "disk") == 0) {
 				cfg->boot = BOOT_ORDER_DISK;
+			} else if (strcmp(optarg, "net") == 0) {
+				cfg->boot = BOOT_ORDER_NET;
 			} else {
-				log_error("--boot %s: expected cd or disk", optarg);
+				log_error("--boot %s: expected cd, disk or net", optarg);
 				return 1;
 			}
 			break;
@@ -356,10 +416,22 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 			if (run_set_string(&cfg->control_socket, optarg))
 				return 1;
 			break;
+		case OPT_NET:
+			if (cli_run_parse_net(optarg, cfg, &nets_replaced))
+				return 1;
+			break;
 		case OPT_INPUT: /* virtio input devices (virtio_input.c) */
 			if (cli_run_parse_input(optarg, &cfg->input))
 				return 1;
 			break;
+		case OPT_DISPLAY: {
+			char why[256];
+			if (display_parse_option(optarg, &cfg->display, why, sizeof(why))) {
+				log_error("--display %s: %s", optarg, why);
+				return 1;
+			}
+			break;
+		}
 		case 'h':
 			cli_run_usage(stdout);
 			return 2;
@@ -395,6 +467,9 @@ int cli_run_parse(int argc, char **argv, struct vm_config *cfg)
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		if (run_check_file("--disk", cfg->disks[i].path))
 			return 1;
+	if (cfg->display.vnc_password_file &&
+	    run_check_file("--display password-file=", cfg->display.vnc_password_file))
+		return 1;
 	/* firmware boot: without a kernel, or with --firmware given too */
 	if (!cfg->kernel && !cfg->flat && !cfg->firmware &&
 	    run_set_string(&cfg->firmware, RUN_DEFAULT_FIRMWARE))

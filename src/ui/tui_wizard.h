@@ -52,7 +52,7 @@ struct tui_wiz {
 	char disk_size[32];             /* a new disk: a size, bare numbers in GiB */
 	char disk_path[TUI_WIZ_PATH_MAX]; /* an existing disk */
 	enum tui_wiz_net net;
-	char forwards[256];             /* NAT: "tcp:2222:22,udp:5353:53" */
+	char forwards[256];             /* NAT: "tcp::2222-:22 udp::5353-:53" */
 	char tap[32];                   /* tap: the device */
 	enum tui_wiz_display display;
 	bool start;                     /* start it once created */
@@ -61,7 +61,7 @@ struct tui_wiz {
 /*
  * Starts a wizard for host: the built-in defaults fit to the host (at
  * most half its RAM, at most its CPUs), a 20 GiB qcow2 disk if one is
- * wanted, NAT, no display.  Free with tui_wiz_free().
+ * wanted, NAT, a VNC display.  Free with tui_wiz_free().
  */
 void tui_wiz_init(struct tui_wiz *w, const struct vmstore_host *host);
 void tui_wiz_free(struct tui_wiz *w);

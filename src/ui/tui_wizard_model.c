@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "net/net.h"
 #include "ui/tui.h"
 #include "ui/vmdef.h"
 #include "util/errmsg.h"
@@ -34,6 +35,7 @@
 #include "util/util.h"
 
 #define TUI_WIZ_DEFAULT_DISK "20"                 /* GiB */
+#define TUI_WIZ_MAX_FORWARDS 16   /* rules one wizard run takes */
 #define TUI_WIZ_MAX_DISK     (64ULL << 40)        /* qcow2 v3 with 64 KiB clusters */
 
 static void tui_wiz_answers_from_base(struct tui_wiz *w)
@@ -85,7 +87,7 @@ void tui_wiz_init(struct tui_wiz *w, const struct vmstore_host *host)
 	w->disk_format = DISK_FMT_QCOW2;
 	snprintf(w->disk_size, sizeof(w->disk_size), TUI_WIZ_DEFAULT_DISK);
 	w->net = TUI_NET_NAT;
-	w->display = TUI_DISPLAY_NONE;
+	w->display = TUI_DISPLAY_VNC;   /* as ttyvm create: an installer needs a screen */
 	w->start = true;
 }
 
@@ -165,18 +167,17 @@ bool tui_wiz_disk_supported(enum tui_wiz_disk d, char *why, size_t len)
 bool tui_wiz_net_saved(enum tui_wiz_net n, char *why, size_t len)
 {
 	(void)n;
-	/* struct vm_config has no network fields in this tree yet: even with
-	 * the keys, nothing here could fill them */
-	snprintf(why, len, "not saved: no [net0] keys in this ttyvm yet");
-	return false;
+	(void)why;
+	(void)len;
+	return true;   /* [net0]: backend user or tap; none is no [netN] */
 }
 
 bool tui_wiz_display_saved(enum tui_wiz_display d, char *why, size_t len)
 {
-	if (d == TUI_DISPLAY_NONE)
-		return true;
-	snprintf(why, len, "not saved: no [display] keys in this ttyvm yet");
-	return false;
+	(void)d;
+	(void)why;
+	(void)len;
+	return true;   /* [display] mode */
 }
 
 /* --- checks ------------------------------------------------------------------------ */
@@ -287,59 +288,77 @@ int tui_wiz_check_disk_size(void *ctx, const char *text, char *why, size_t len)
 	return 0;
 }
 
-/* A port number 1-65535 from p, ending at one of stop (or NUL); *end after it. */
-static bool tui_port(const char *p, const char *stop, const char **end)
+/*
+ * The forwards as typed into the definition's form: rules separated by
+ * commas or spaces, each QEMU's [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:
+ * GUESTPORT, where the wizard also takes the short forms people type
+ * ("tcp:2222-:22", "2222-22": a bare port on either side).  Writes the
+ * rules space separated in full form to out; false when out is too small.
+ */
+static bool tui_forwards_normalise(const char *text, char *out, size_t len)
 {
-	unsigned long v = 0;
-	const char *s = p;
+	size_t n = 0;
 
-	while (*s >= '0' && *s <= '9' && s - p < 6)
-		v = v * 10 + (unsigned long)(*s++ - '0');
-	*end = s;
-	return s > p && v >= 1 && v <= 65535 && (!*s || strchr(stop, *s));
-}
+	out[0] = '\0';
+	for (const char *p = text; *p;) {
+		size_t tl = strcspn(p, ", ");
+		char rule[128], host[64];
+		const char *proto = "tcp", *r = rule, *dash, *g;
 
-/* One forward: [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, the
- * form of QEMU's hostfwd, with the addresses left out. */
-static bool tui_forward_ok(const char *f, size_t n)
-{
-	char buf[64];
-	const char *p, *e;
-
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, f, n);
-	buf[n] = '\0';
-	p = buf;
-	if (strncmp(p, "tcp:", 4) == 0 || strncmp(p, "udp:", 4) == 0)
-		p += 4;
-	if (*p == ':')
-		p++;
-	if (!tui_port(p, "-", &e) || *e != '-')
-		return false;
-	p = e + 1;
-	if (*p == ':')
-		p++;
-	return tui_port(p, "", &e) && !*e;
+		if (tl == 0) {
+			p++;
+			continue;
+		}
+		if (tl >= sizeof(rule))
+			return false;
+		memcpy(rule, p, tl);
+		rule[tl] = '\0';
+		p += tl;
+		if (strncmp(r, "tcp:", 4) == 0 || strncmp(r, "udp:", 4) == 0) {
+			proto = r[0] == 'u' ? "udp" : "tcp";
+			r += 4;
+		}
+		dash = strchr(r, '-');
+		if (!dash || (size_t)(dash - r) >= sizeof(host)) {
+			/* not a form the wizard knows: the parser names it */
+			if (n + tl + 2 > len)
+				return false;
+			n += (size_t)snprintf(out + n, len - n, "%s%s", n ? " " : "", rule);
+			continue;
+		}
+		memcpy(host, r, (size_t)(dash - r));
+		host[dash - r] = '\0';
+		g = dash + 1;
+		int w = snprintf(out + n, len - n, "%s%s:%s%s-%s%s", n ? " " : "", proto,
+				 strchr(host, ':') ? "" : ":", host, strchr(g, ':') ? "" : ":", g);
+		if (w < 0 || (size_t)w >= len - n)
+			return false;
+		n += (size_t)w;
+	}
+	return true;
 }
 
 int tui_wiz_check_forwards(void *ctx, const char *text, char *why, size_t len)
 {
+	struct net_hostfwd fw[TUI_WIZ_MAX_FORWARDS];
+	char rules[sizeof(((struct tui_wiz *)0)->forwards) * 2];
+	unsigned int n;
+	int r;
+
 	(void)ctx;
 	if (!text[0]) {
 		snprintf(why, len, "none (the guest reaches out; nothing reaches in)");
 		return 0;
 	}
-	for (const char *p = text; *p;) {
-		size_t n = strcspn(p, ", ");
-		if (!tui_forward_ok(p, n))
-			return errmsg_set(why, len, -EINVAL, NULL, "'%.*s': use tcp:HOSTPORT-:GUESTPORT, e.g. "
-					"tcp:2222-:22", (int)MIN(n, 40), p);
-		p += n;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	snprintf(why, len, "ok");
+	if (!tui_forwards_normalise(text, rules, sizeof(rules)))
+		return errmsg_set(why, len, -EINVAL, NULL, "too long: at most %d rules",
+				  TUI_WIZ_MAX_FORWARDS);
+	/* the rules as the definition's hostfwd key takes them (net.h) */
+	r = net_hostfwd_list_parse(rules, fw, TUI_WIZ_MAX_FORWARDS, &n, why, len);
+	if (r)
+		return r;
+	snprintf(why, len, "ok: %u forward%s from 127.0.0.1 unless a host address is given", n,
+		 n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -426,6 +445,38 @@ static int tui_wiz_recheck(const struct tui_wiz *w, tui_check_fn check, const ch
 	if (r)
 		snprintf(err, errlen, "%s '%s': %s", what, text, why);
 	return r;
+}
+
+/* The network answer replaces the preset's NICs: one user or tap NIC, or none. */
+static int tui_wiz_build_net(const struct tui_wiz *w, struct vm_config *cfg, char *err,
+			     size_t errlen)
+{
+	struct nic_config *nic = &cfg->nics[0];
+	int r;
+
+	for (unsigned int i = 0; i < cfg->nnics && i < VM_MAX_NICS; i++)
+		net_nic_free(&cfg->nics[i]);
+	cfg->nnics = 0;
+	if (w->net == TUI_NET_NONE)
+		return 0;
+	net_nic_defaults(nic);
+	cfg->nnics = 1;
+	if (w->net == TUI_NET_TAP) {
+		if ((r = tui_wiz_recheck(w, tui_wiz_check_tap, w->tap, "tap device", err, errlen)))
+			return r;
+		nic->backend = NIC_TAP;
+		return tui_wiz_dup(&nic->ifname, w->tap);
+	}
+	if (!w->forwards[0])
+		return 0;
+	if ((r = tui_wiz_recheck(w, tui_wiz_check_forwards, w->forwards, "port forwards", err,
+				 errlen)))
+		return r;
+	char rules[sizeof(w->forwards) * 2];
+	if (!tui_forwards_normalise(w->forwards, rules, sizeof(rules)))
+		return -EINVAL; /* tui_wiz_check_forwards() said so already */
+	/* the definition holds the rules space separated, in full form */
+	return tui_wiz_dup(&nic->hostfwd, rules);
 }
 
 int tui_wiz_build(const struct tui_wiz *w, struct vm_config *cfg, uint64_t *new_disk_size,
@@ -516,6 +567,12 @@ int tui_wiz_build(const struct tui_wiz *w, struct vm_config *cfg, uint64_t *new_
 			parse_size(w->disk_size, GiB, new_disk_size);
 		}
 	}
+	if (r == 0)
+		r = tui_wiz_build_net(w, cfg, err, errlen);
+	if (r == 0)
+		cfg->display.mode = w->display == TUI_DISPLAY_SDL   ? DISPLAY_SDL
+				    : w->display == TUI_DISPLAY_VNC ? DISPLAY_VNC
+								    : DISPLAY_NONE;
 	if (r) {
 		if (r == -ENOMEM || !err[0])
 			snprintf(err, errlen, "out of memory");

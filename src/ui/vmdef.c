@@ -28,6 +28,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net/net.h"
+#include "display/display.h"
 #include "util/parse.h"
 #include "util/util.h"
 
@@ -35,6 +37,7 @@
 
 #define F(field) offsetof(struct vm_config, field)
 #define D(field) offsetof(struct disk_config, field)
+#define N(field) offsetof(struct nic_config, field)
 
 const struct vmdef_section vmdef_sections[S_COUNT] = {
 	[S_VM] = { "vm", "vm", 1, 0, 0, 0 },
@@ -42,6 +45,15 @@ const struct vmdef_section vmdef_sections[S_COUNT] = {
 	[S_DISK] = { "disk", "diskN", VM_MAX_DISKS, F(disks), sizeof(struct disk_config),
 		     F(ndisks) },
 	[S_CDROM] = { "cdrom", "cdrom", 1, 0, 0, 0 },
+	[S_DISPLAY] = { "display", "display", 1, 0, 0, 0 },
+	[S_NET] = { "net", "netN", VM_MAX_NICS, F(nics), sizeof(struct nic_config),
+		    F(nnics) },
+};
+
+_Static_assert(VM_MAX_NICS <= VMDEF_IDX_MAX, "VMDEF_IDX_MAX too small for the NICs");
+
+static const struct vmdef_choice vmdef_net_backends[] = {
+	{ "user", NIC_USER }, { "tap", NIC_TAP }, { NULL, 0 },
 };
 
 _Static_assert(VM_MAX_DISKS <= VMDEF_IDX_MAX, "VMDEF_IDX_MAX too small for the disks");
@@ -65,10 +77,26 @@ static const struct vmdef_choice vmdef_disk_formats[] = {
 	{ NULL, 0 },
 };
 
+static const struct vmdef_choice vmdef_display_modes[] = {
+	{ "none", DISPLAY_NONE }, { "sdl", DISPLAY_SDL }, { "vnc", DISPLAY_VNC },
+	{ "sdl,vnc", DISPLAY_SDL_VNC }, { "vnc,sdl", DISPLAY_SDL_VNC }, { NULL, 0 },
+};
+
+/* [display] vnc_listen: HOST:DISPLAY, :DISPLAY or HOST */
+static int vmdef_check_vnc_listen(const char *text, char *why, size_t len)
+{
+	char host[DISPLAY_HOST_MAX];
+	int disp;
+
+	return display_parse_vnc_listen(text, host, sizeof(host), &disp, why, len);
+}
+
 _Static_assert(sizeof(enum serial_kind) == sizeof(int), "VT_ENUM fields are int-sized");
+_Static_assert(sizeof(enum display_mode) == sizeof(int), "VT_ENUM fields are int-sized");
 _Static_assert(sizeof(enum boot_order) == sizeof(int), "VT_ENUM fields are int-sized");
 _Static_assert(sizeof(enum disk_iface) == sizeof(int), "VT_ENUM fields are int-sized");
 _Static_assert(sizeof(enum disk_format) == sizeof(int), "VT_ENUM fields are int-sized");
+_Static_assert(sizeof(enum nic_backend) == sizeof(int), "VT_ENUM fields are int-sized");
 
 const struct vmdef_key vmdef_keys[K_COUNT] = {
 	[K_VM_NAME] = { S_VM, "name", VT_NAME, F(name), .def = "vm",
@@ -114,10 +142,55 @@ const struct vmdef_key vmdef_keys[K_COUNT] = {
 		.help = "true: the guest cannot write to it" },
 	[K_CDROM_PATH] = { S_CDROM, "path", VT_PATH, F(cdrom), .flags = KF_INPUT,
 		.help = "ISO image in the CD-ROM drive (AHCI, read-only)" },
+	[K_NET_BACKEND] = { S_NET, "backend", VT_ENUM, N(backend), .choices = vmdef_net_backends,
+		.def = "user",
+		.help = "what the virtio-net NIC is plugged into: user (NAT, no root needed) "
+			"or tap (a host tap interface, e.g. on a bridge)" },
+	[K_NET_MAC] = { S_NET, "mac", VT_STRING, N(mac),
+		.help = "MAC address such as 52:54:00:12:34:56 (default: derived from the VM "
+			"name, the same on every start)" },
+	[K_NET_HOSTFWD] = { S_NET, "hostfwd", VT_STRING, N(hostfwd),
+		.help = "user: host port forwards, space separated, each "
+			"[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, e.g. "
+			"tcp::2222-:22 (HOSTADDR defaults to 127.0.0.1)" },
+	[K_NET_RESTRICT] = { S_NET, "restrict", VT_BOOL, N(restricted), .def = "false",
+		.help = "user: true keeps the guest from reaching the host and the outside; "
+			"forwards still work" },
+	[K_NET_IPV6] = { S_NET, "ipv6", VT_BOOL, N(ipv6), .def = "true",
+		.help = "user: IPv6 (fec0::/64) beside IPv4" },
+	[K_NET_NET] = { S_NET, "net", VT_STRING, N(net),
+		.help = "user: the guest network (default " NET_USER_DEF_NET ")" },
+	[K_NET_HOST] = { S_NET, "host", VT_STRING, N(host),
+		.help = "user: the host's address in it, the gateway (default " NET_USER_DEF_HOST
+			")" },
+	[K_NET_DNS] = { S_NET, "dns", VT_STRING, N(dns),
+		.help = "user: the DNS forwarder's address (default " NET_USER_DEF_DNS ")" },
+	[K_NET_DHCPSTART] = { S_NET, "dhcpstart", VT_STRING, N(dhcpstart),
+		.help = "user: the first address DHCP hands out (default " NET_USER_DEF_DHCPSTART
+			")" },
+	[K_NET_BOOTFILE] = { S_NET, "bootfile", VT_STRING, N(bootfile),
+		.help = "user: boot file DHCP offers for network boot, e.g. an http:// URL of "
+			"an iPXE script" },
+	[K_NET_IFNAME] = { S_NET, "ifname", VT_STRING, N(ifname),
+		.help = "tap: the host interface (needs CAP_NET_ADMIN or a tap made for this "
+			"user: ip tuntap add NAME mode tap user $USER)" },
+	[K_DISPLAY_MODE] = { S_DISPLAY, "mode", VT_ENUM, F(display.mode),
+		.choices = vmdef_display_modes, .def = "none",
+		.help = "where the guest's display goes: none, sdl (a window), vnc (a VNC "
+			"server) or sdl,vnc" },
+	[K_DISPLAY_VNC_LISTEN] = { S_DISPLAY, "vnc_listen", VT_STRING, F(display.vnc_listen),
+		.check = vmdef_check_vnc_listen,
+		.help = "VNC address: HOST:DISPLAY (port 5900+DISPLAY), :DISPLAY or HOST "
+			"(default 127.0.0.1, the first free display from :0)" },
+	[K_DISPLAY_VNC_PASSWORD_FILE] = { S_DISPLAY, "vnc_password_file", VT_PATH,
+		F(display.vnc_password_file), .flags = KF_INPUT,
+		.help = "file whose first line is the VNC password (8 characters at most; "
+			"default: $TTYVM_VNC_PASSWORD, else no password)" },
 };
 
 #undef F
 #undef D
+#undef N
 
 /*
  * Rules between keys, checked after every key is read (and before a
@@ -643,9 +716,25 @@ static int vmdef_check_bootable(struct vmdef_ctx *c, const struct vm_config *cfg
 			  "the firmware a [disk0] or [cdrom] path to boot (or [vm] boot = net)");
 }
 
+/* Each NIC as the network code would take it (net_nic_check). */
+static int vmdef_check_nics(struct vmdef_ctx *c, const struct vm_config *cfg)
+{
+	char why[256];
+
+	for (unsigned int i = 0; i < vmdef_count(cfg, S_NET); i++) {
+		if (net_nic_check(&cfg->nics[i], NULL, why, sizeof(why)) < 0)
+			return vmdef_fail(c, c->line[K_NET_BACKEND][i], "[net%u] %s", i, why);
+	}
+	return 0;
+}
+
 int vmdef_check_rules(struct vmdef_ctx *c, const struct vm_config *cfg)
 {
 	char a[48], b[48], why[160];
+	int nrc = vmdef_check_nics(c, cfg);
+
+	if (nrc)
+		return nrc;
 
 	for (size_t i = 0; i < ARRAY_SIZE(vmdef_rules); i++) {
 		const struct vmdef_rule *r = &vmdef_rules[i];

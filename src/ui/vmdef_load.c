@@ -463,6 +463,8 @@ static int vmdef_load_key(struct vmdef_ctx *c, unsigned int k, unsigned int idx,
 			snprintf(why, sizeof(why), "empty; %s", allowed);
 			return vmdef_fail_key(c, k, idx, NULL, why);
 		}
+		if (key->check && key->check(text, why, sizeof(why)))
+			return vmdef_fail_key(c, k, idx, text, why);
 		*f = key->type == VT_PATH ? vmdef_join(base, text) : strdup(text);
 		if (!*f)
 			return vmdef_fail_errno(c, -ENOMEM, "out of memory");

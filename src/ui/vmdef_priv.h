@@ -39,7 +39,7 @@ struct vmdef_choice {
 	int value;
 };
 
-enum { S_VM, S_SERIAL, S_DISK, S_CDROM, S_COUNT };
+enum { S_VM, S_SERIAL, S_DISK, S_CDROM, S_DISPLAY, S_NET, S_COUNT };
 
 struct vmdef_section {
 	const char *name;      /* "vm"; for an indexed one the prefix: "disk" */
@@ -55,6 +55,9 @@ enum {
 	K_SERIAL_MODE, K_SERIAL_PATH,
 	K_DISK_PATH, K_DISK_INTERFACE, K_DISK_FORMAT, K_DISK_READONLY,
 	K_CDROM_PATH,
+	K_DISPLAY_MODE, K_DISPLAY_VNC_LISTEN, K_DISPLAY_VNC_PASSWORD_FILE,
+	K_NET_BACKEND, K_NET_MAC, K_NET_HOSTFWD, K_NET_RESTRICT, K_NET_IPV6, K_NET_NET,
+	K_NET_HOST, K_NET_DNS, K_NET_DHCPSTART, K_NET_BOOTFILE, K_NET_IFNAME,
 	K_COUNT
 };
 
@@ -73,6 +76,8 @@ struct vmdef_key {
 	const char *def;                   /* default as written; NULL: unset */
 	const char *help;                  /* comment written above the key */
 	unsigned int flags;
+	/* VT_STRING: checks the text's form; 0 or -EINVAL with why.  NULL: any */
+	int (*check)(const char *text, char *why, size_t len);
 };
 
 extern const struct vmdef_section vmdef_sections[S_COUNT];

@@ -194,6 +194,8 @@ static int vmdef_check_config(struct vmdef_ctx *c, const struct vm_config *cfg)
 			s = *(char *const *)vmdef_cfield(cfg, k, i);
 			if (key->type == VT_PATH && s && !*s)
 				return vmdef_fail_key(c, k, i, NULL, "empty; give a file name");
+			if (s && key->check && key->check(s, why, sizeof(why)))
+				return vmdef_fail_key(c, k, i, s, why);
 			if (!s && (key->flags & KF_REQUIRED)) {
 				vmdef_allowed(key, allowed, sizeof(allowed));
 				snprintf(why, sizeof(why), "not set; %s", allowed);

@@ -52,6 +52,7 @@
 
 #include <config.h> /* autoconf's, for PACKAGE_VERSION (not vmm/config.h) */
 #include "ui/ctl_proto.h"
+#include "display/display_dev.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "util/parse.h"
@@ -135,6 +136,11 @@ static int ctl_m_screen_text(void *vm, char **text)
 	return v ? vga_screen_text(v, text) : -ENODEV;
 }
 
+static const char *ctl_m_vnc_address(void *vm)
+{
+	return display_vnc_address(machine_find(vm, "display"));
+}
+
 const struct ctl_machine_ops ctl_machine_ops = {
 	.pause = ctl_m_pause,
 	.resume = ctl_m_resume,
@@ -147,6 +153,7 @@ const struct ctl_machine_ops ctl_machine_ops = {
 	.screenshot = ctl_input_machine_screenshot,
 	.key = ctl_input_machine_key,
 	.pointer = ctl_input_machine_pointer,
+	.vnc_address = ctl_m_vnc_address,
 };
 
 /* --- what the requests do -------------------------------------------------- */
@@ -192,6 +199,12 @@ static void ctl_do_status(struct ctl_server *s, struct ctl_writer *w)
 	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) == 0)
 		ctl_write_field_u64(w, "cputime", (uint64_t)cpu.tv_sec * 1000000000ULL +
 						      (uint64_t)cpu.tv_nsec);
+	static const char *const modes[] = { NULL, "sdl", "vnc", "sdl,vnc" };
+	if (s->cfg->display.mode > DISPLAY_NONE && s->cfg->display.mode <= DISPLAY_SDL_VNC)
+		ctl_write_field(w, "display", modes[s->cfg->display.mode]);
+	const char *vnc = s->ops->vnc_address ? s->ops->vnc_address(s->vm) : NULL;
+	if (vnc)
+		ctl_write_field(w, "vnc", vnc);
 }
 
 /* console [rw|ro] [POS] */

@@ -47,6 +47,8 @@ struct ctl_machine_ops {
 	 * -ENODEV without a pointer; NULL: none */
 	int (*pointer)(void *vm, unsigned int x, unsigned int y, unsigned int buttons,
 		       bool *absolute);
+	/* "HOST:PORT" of the VM's VNC server, or NULL (none); NULL op: none */
+	const char *(*vnc_address)(void *vm);
 };
 
 /* machine_ctl.h's functions, vm being a struct machine. */

@@ -150,6 +150,18 @@ static void parse_options(void)
 			tables_mp = 1;
 		} else if (word_is(w, n, "tk.reset=cf9")) {
 			reset_cf9 = 1;
+		} else if (has_prefix(w, n, "tk.vbe=")) {
+			unsigned int v[2] = { 0, 0 }, i = 0;
+			for (uptr k = 7; k < n && i < 2; k++) {
+				if (w[k] == 'x')
+					i++;
+				else if (w[k] >= '0' && w[k] <= '9')
+					v[i] = v[i] * 10 + (unsigned int)(w[k] - '0');
+			}
+			if (v[0] >= 64 && v[0] <= 2048 && v[1] >= 64 && v[1] <= 2048) {
+				tk_vbe_w = v[0];
+				tk_vbe_h = v[1];
+			}
 		}
 	}
 }
@@ -188,6 +200,10 @@ static void run_test(const char *t, uptr n)
 		virtio_input_test();
 	else if (word_is(t, n, "kbdecho"))
 		kbd_echo_test();
+	else if (word_is(t, n, "vbe"))
+		vbe_test();
+	else if (word_is(t, n, "keys"))
+		keys_test();
 	else {
 		char name[64];
 		uptr k = n < sizeof(name) - 1 ? n : sizeof(name) - 1;

@@ -184,6 +184,9 @@ void triplefault_test(void) __attribute__((noreturn));
 void virtio_blk_test(void);
 void virtio_input_test(void);
 void kbd_echo_test(void);
+extern unsigned int tk_vbe_w, tk_vbe_h;   /* tk.vbe=WxH */
+void vbe_test(void);
+void keys_test(void);
 
 /* main.c */
 void tk_done(void);               /* "testkernel: done", once */

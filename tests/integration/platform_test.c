@@ -1,17 +1,20 @@
 /*
  * platform_test.c - the PC platform end to end on /dev/kvm: SeaBIOS with
  * vgabios-stdvga, GRUB from an ISO on the AHCI CD-ROM, a boot sector from
- * virtio-blk and AHCI disks, and a test-kernel driver writing through
- * virtio-blk.  Firmware runs interpreted on the development machines, so
+ * virtio-blk and AHCI disks (raw, and qcow2 made by qemu-img convert),
+ * and a test-kernel driver writing through virtio-blk (raw and qcow2).  Firmware runs interpreted on the development machines, so
  * the time limits are generous but bounded.
  */
 #include "../unit/unit.h"
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -55,13 +58,41 @@ static char *temp_path(const char *suffix)
 	return p;
 }
 
-static void boot_sector_from(const char *iface)
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* raw -> a new qcow2 beside it, made by qemu-img (package qemu-utils). */
+static char *to_qcow2(const char *raw, const char *opts)
+{
+	char *q = malloc(strlen(raw) + 8);
+
+	snprintf(q, strlen(raw) + 8, "%s.qcow2", raw);
+	unlink(q);
+	if (sh("command -v qemu-img >/dev/null") != 0)
+		fail_msg("qemu-img not found: install the qemu-utils package");
+	assert_int_equal(sh("qemu-img convert -q -f raw -O qcow2 %s '%s' '%s'", opts, raw, q), 0);
+	return q;
+}
+
+static void boot_sector_from(const char *iface, bool qcow2)
 {
 	struct vm_proc p;
 	char arg[256], want[128];
-	char *disk = make_boot_disk();
+	char *raw = make_boot_disk();
+	char *disk = qcow2 ? to_qcow2(raw, "-o cluster_size=4k") : strdup(raw);
 
-	snprintf(arg, sizeof(arg), "%s,if=%s", disk, iface);
+	snprintf(arg, sizeof(arg), "%s,if=%s%s", disk, iface, qcow2 ? ",format=qcow2" : "");
 	const char *argv[] = { "run", "--memory", "64M", "--disk", arg, NULL };
 	harness_require_kvm();
 	harness_run(&p, argv, FIRMWARE_TIMEOUT);
@@ -77,19 +108,33 @@ static void boot_sector_from(const char *iface)
 	assert_int_equal(p.status, 0); /* ACPI poweroff from real mode */
 	harness_free(&p);
 	unlink(disk);
+	unlink(raw);
 	free(disk);
+	free(raw);
 }
 
 static void test_boot_sector_virtio(void **state)
 {
 	(void)state;
-	boot_sector_from("virtio");
+	boot_sector_from("virtio", false);
 }
 
 static void test_boot_sector_ahci(void **state)
 {
 	(void)state;
-	boot_sector_from("ahci");
+	boot_sector_from("ahci", false);
+}
+
+static void test_boot_sector_virtio_qcow2(void **state)
+{
+	(void)state;
+	boot_sector_from("virtio", true);
+}
+
+static void test_boot_sector_ahci_qcow2(void **state)
+{
+	(void)state;
+	boot_sector_from("ahci", true);
 }
 
 static void test_seabios_banner_on_vga(void **state)
@@ -139,19 +184,25 @@ static uint8_t pattern(unsigned int sector, unsigned int i)
 	return (uint8_t)(sector * 31 + i * 7);
 }
 
-static void test_virtio_blk_write_flush(void **state)
+/*
+ * The test kernel reads sector 0, writes sectors 8..11, flushes and reads
+ * them back through virtio-blk; the image (raw, or qcow2 seen through
+ * `qemu-img convert -O raw`) must then hold exactly that.
+ */
+static void virtio_blk_write_flush(bool qcow2)
 {
 	struct vm_proc p;
 	unsigned int fnv;
-	char want[64];
+	char want[64], arg[256];
 	uint8_t before[1 << 16], after[1 << 16];
-	char *disk = harness_temp_file(sizeof(before), 3, NULL);
+	char *raw = harness_temp_file(sizeof(before), 3, NULL);
+	char *disk = qcow2 ? to_qcow2(raw, "-o cluster_size=4k") : strdup(raw);
 	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
-			       "--memory", "64M", "--disk", disk,
+			       "--memory", "64M", "--disk", arg,
 			       "--append", "tk.test=virtioblk,poweroff", NULL };
-	(void)state;
 
-	int fd = open(disk, O_RDONLY);
+	snprintf(arg, sizeof(arg), "%s%s", disk, qcow2 ? ",format=qcow2" : "");
+	int fd = open(raw, O_RDONLY);
 	assert_int_equal(read(fd, before, sizeof(before)), (ssize_t)sizeof(before));
 	close(fd);
 	fnv = 2166136261u;
@@ -172,7 +223,12 @@ static void test_virtio_blk_write_flush(void **state)
 	assert_null(strstr(p.out, "FAIL"));
 
 	/* and the file holds what the guest wrote, byte for byte, nothing else */
-	fd = open(disk, O_RDONLY);
+	if (qcow2) {
+		assert_int_equal(sh("qemu-img check -q '%s'", disk), 0);
+		unlink(raw);
+		assert_int_equal(sh("qemu-img convert -q -O raw '%s' '%s'", disk, raw), 0);
+	}
+	fd = open(raw, O_RDONLY);
 	assert_int_equal(read(fd, after, sizeof(after)), (ssize_t)sizeof(after));
 	close(fd);
 	for (unsigned int off = 0; off < sizeof(after); off++) {
@@ -182,15 +238,32 @@ static void test_virtio_blk_write_flush(void **state)
 			fail_msg("image byte %u is 0x%02x, expected 0x%02x", off, after[off], want_b);
 	}
 	unlink(disk);
+	unlink(raw);
 	free(disk);
+	free(raw);
 	harness_free(&p);
+}
+
+static void test_virtio_blk_write_flush(void **state)
+{
+	(void)state;
+	virtio_blk_write_flush(false);
+}
+
+static void test_virtio_blk_write_flush_qcow2(void **state)
+{
+	(void)state;
+	virtio_blk_write_flush(true);
 }
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_virtio_blk_write_flush),
+	cmocka_unit_test(test_virtio_blk_write_flush_qcow2),
 	cmocka_unit_test(test_seabios_banner_on_vga),
 	cmocka_unit_test(test_boot_sector_virtio),
 	cmocka_unit_test(test_boot_sector_ahci),
+	cmocka_unit_test(test_boot_sector_virtio_qcow2),
+	cmocka_unit_test(test_boot_sector_ahci_qcow2),
 	cmocka_unit_test(test_grub_menu_from_cdrom),
 };
 

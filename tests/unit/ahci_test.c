@@ -533,7 +533,10 @@ static void test_on_pci_bus(void **state)
 	struct pci_bus *bus = pci_bus_create(&host);
 	assert_non_null(bus);
 	assert_int_equal(ahci_create(&a, &f->gm, &irq), 0);
-	assert_int_equal(ata_disk_open(&d, f->disk, false), 0);
+	/* a disk of its own: the fixture's controller holds (and locks) f->disk */
+	char disk[UNIT_PATH_LEN];
+	unit_tmp_sparse(disk, 1 << 20);
+	assert_int_equal(ata_disk_open(&d, disk, DISK_FMT_RAW, false, NULL, 0), 0);
 	assert_int_equal(ahci_attach_disk(a, 0, d), 0);
 	assert_int_equal(pci_bus_add(bus, ahci_pci(a), 5), 0);
 
@@ -592,6 +595,7 @@ static void test_on_pci_bus(void **state)
 	ahci_destroy(a);
 	pci_bus_destroy(bus);
 	trap_map_destroy(&traps);
+	unlink(disk);
 }
 
 static void test_snapshot(void **state)

@@ -104,11 +104,11 @@ static inline struct ahci *make_ahci(struct fixture *f)
 	struct ahci *a;
 
 	assert_int_equal(ahci_create(&a, &f->gm, &irq), 0);
-	assert_int_equal(ata_disk_open(&d, f->disk, false), 0);
+	assert_int_equal(ata_disk_open(&d, f->disk, DISK_FMT_RAW, false, NULL, 0), 0);
 	assert_int_equal(ahci_attach_disk(a, P_DISK, d), 0);
 	assert_int_equal(atapi_open(&cd, f->iso), 0);
 	assert_int_equal(ahci_attach_cdrom(a, P_CD, cd), 0);
-	assert_int_equal(ata_disk_open(&r, f->ro, true), 0);
+	assert_int_equal(ata_disk_open(&r, f->ro, DISK_FMT_RAW, true, NULL, 0), 0);
 	assert_int_equal(ahci_attach_disk(a, P_RO, r), 0);
 	return a;
 }

@@ -40,7 +40,7 @@ static int setup(void **state)
 	fill_image(img, IMG_SECTORS * ATA_SECTOR_SIZE);
 	unit_tmp_write(f->path, img, IMG_SECTORS * ATA_SECTOR_SIZE);
 	free(img);
-	assert_int_equal(ata_disk_open(&f->d, f->path, false), 0);
+	assert_int_equal(ata_disk_open(&f->d, f->path, DISK_FMT_RAW, false, NULL, 0), 0);
 	*state = f;
 	return 0;
 }
@@ -242,8 +242,10 @@ static void test_readonly(void **state)
 	struct ata_disk *ro;
 	uint8_t before[512], after[512];
 
-	assert_int_equal(ata_disk_open(&ro, f->path, true), 0);
+	/* the image is locked while the fixture's disk has it open read-write */
+	assert_int_equal(ata_disk_open(&ro, f->path, DISK_FMT_RAW, true, NULL, 0), -EBUSY);
 	ata_disk_close(f->d);
+	assert_int_equal(ata_disk_open(&ro, f->path, DISK_FMT_RAW, true, NULL, 0), 0);
 	f->d = ro;
 	read_file(f->path, 0, before, 512);
 	memset(f->buf, 0x11, 512);
@@ -268,9 +270,10 @@ static void test_open_errors(void **state)
 	struct ata_disk *d;
 	(void)state;
 
-	assert_int_equal(ata_disk_open(&d, "/nonexistent/ttyvm.img", false), -ENOENT);
+	assert_int_equal(ata_disk_open(&d, "/nonexistent/ttyvm.img", DISK_FMT_RAW, false, NULL, 0),
+			 -ENOENT);
 	unit_tmp_write(path, "tiny", 4);
-	assert_int_equal(ata_disk_open(&d, path, false), -EINVAL);
+	assert_int_equal(ata_disk_open(&d, path, DISK_FMT_RAW, false, NULL, 0), -EINVAL);
 	unlink(path);
 }
 
@@ -314,10 +317,11 @@ static void test_snapshot(void **state)
 	snap_init_save(&s);
 	assert_int_equal(ata_disk_snapshot(f->d, &s), 0);
 
-	assert_int_equal(ata_disk_open(&d2, f->path, false), 0);
+	ata_disk_close(f->d);
+	f->d = NULL;
+	assert_int_equal(ata_disk_open(&d2, f->path, DISK_FMT_RAW, false, NULL, 0), 0);
 	snap_init_load(&l, s.buf, s.len);
 	assert_int_equal(ata_disk_snapshot(d2, &l), 0);
-	ata_disk_close(f->d);
 	f->d = d2;
 	run(f, ATA_CMD_IDENTIFY, 0, 0, 512);
 	assert_int_equal(id_word(f->buf, 59), 0x0104);
@@ -325,7 +329,7 @@ static void test_snapshot(void **state)
 
 	/* a different image size refuses the state */
 	unit_tmp_sparse(path2, 4096);
-	assert_int_equal(ata_disk_open(&other, path2, false), 0);
+	assert_int_equal(ata_disk_open(&other, path2, DISK_FMT_RAW, false, NULL, 0), 0);
 	snap_init_load(&l, s.buf, s.len);
 	assert_int_equal(ata_disk_snapshot(other, &l), -EINVAL);
 	ata_disk_close(other);

@@ -74,6 +74,12 @@ static void test_create(void **state)
 	assert_int_equal(o.new_disks[0], 20 * GiB);
 	assert_int_equal(o.new_disks[1], 512 * GiB); /* a bare number is GiB */
 	assert_int_equal(o.new_format, DISK_FMT_QCOW2);
+	/* and qcow2 is also what new disks are without --disk-format */
+	struct cli_create_opts d;
+	assert_int_equal(cli_create_parse(4, (char *[]){ "create", "n", "--disk-size", "1G", NULL },
+					  &d), 0);
+	assert_int_equal(d.new_format, DISK_FMT_QCOW2);
+	cli_create_free(&d);
 	assert_int_equal(o.existing.ndisks, 2);
 	assert_string_equal(o.existing.disks[0].path, "/img/a.raw");
 	assert_int_equal(o.existing.disks[0].iface, DISK_IF_AHCI);
@@ -267,7 +273,7 @@ static void test_man_page(void **state)
 {
 	static const char *const verbs[] = { "create", "list", "info", "start", "stop",
 					     "edit", "clone", "rename", "delete", "console",
-					     "expect" };
+					     "expect", "disk create", "disk info", "disk convert" };
 	static const char *const sections[] = { "\n.SH EXAMPLES\n", "\n.SH FILES\n",
 						"\n.SH EXIT STATUS\n", "\n.SH ENVIRONMENT\n" };
 	const char *src = getenv("TTYVM_SRCDIR");

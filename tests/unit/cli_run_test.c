@@ -107,6 +107,42 @@ static void test_defaults_and_full(void **state)
 	assert_string_equal(cfg.kernel, path);
 	assert_string_equal(cfg.firmware, path);
 	cli_run_free(&cfg);
+
+	/* --display: none by default; each mode, an address, a password file */
+	assert_int_equal(parse(&cfg, min), 0);
+	assert_int_equal(cfg.display.mode, DISPLAY_NONE);
+	cli_run_free(&cfg);
+	static const struct {
+		const char *val;
+		enum display_mode mode;
+		const char *listen;
+	} displays[] = {
+		{ "none", DISPLAY_NONE, NULL },
+		{ "sdl", DISPLAY_SDL, NULL },
+		{ "vnc", DISPLAY_VNC, NULL },
+		{ "sdl,vnc", DISPLAY_SDL_VNC, NULL },
+		{ "vnc,sdl", DISPLAY_SDL_VNC, NULL },
+		{ "vnc=:7", DISPLAY_VNC, ":7" },
+		{ "vnc=0.0.0.0:1,sdl", DISPLAY_SDL_VNC, "0.0.0.0:1" },
+		{ "vnc=[::1]:2", DISPLAY_VNC, "[::1]:2" },
+		{ "vnc=localhost", DISPLAY_VNC, "localhost" },
+	};
+	for (size_t i = 0; i < sizeof(displays) / sizeof(displays[0]); i++) {
+		const char *a[] = { "--kernel", path, "--display", displays[i].val, NULL };
+		assert_int_equal(parse(&cfg, a), 0);
+		assert_int_equal(cfg.display.mode, displays[i].mode);
+		if (displays[i].listen)
+			assert_string_equal(cfg.display.vnc_listen, displays[i].listen);
+		else
+			assert_null(cfg.display.vnc_listen);
+		cli_run_free(&cfg);
+	}
+	char pw[160];
+	snprintf(pw, sizeof(pw), "vnc,password-file=%s", path);
+	const char *pwa[] = { "--kernel", path, "--display", pw, NULL };
+	assert_int_equal(parse(&cfg, pwa), 0);
+	assert_string_equal(cfg.display.vnc_password_file, path);
+	cli_run_free(&cfg);
 	close(fd);
 	unlink(path);
 }
@@ -152,6 +188,15 @@ static void test_rejections(void **state)
 		{ "--kernel", path, "--input", ",", NULL },
 		{ "--kernel", path, "--input", "tablet,none", NULL },
 		{ "--kernel", path, "--input", "tablet,,mouse", NULL },
+		{ "--kernel", path, "--display", "window", NULL },
+		{ "--kernel", path, "--display", "", NULL },
+		{ "--kernel", path, "--display", "none,sdl", NULL },
+		{ "--kernel", path, "--display", "vnc=:x", NULL },
+		{ "--kernel", path, "--display", "vnc=:99999", NULL },
+		{ "--kernel", path, "--display", "vnc=::1", NULL },
+		{ "--kernel", path, "--display", "vnc=", NULL },
+		{ "--kernel", path, "--display", "vnc,password=secret", NULL },
+		{ "--kernel", path, "--display", "vnc,password-file=/nonexistent", NULL },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int r = parse(&cfg, bad[i]);

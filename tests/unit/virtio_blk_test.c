@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +17,8 @@
 
 #include "testutil.h"
 #include "util/util.h"
+#include "vmm/block/blk.h"
+#include "vmm/block/img.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pci.h"
 #include "vmm/snap.h"
@@ -747,9 +750,103 @@ static void test_snapshot_other_image(void **state)
 	snap_free(&s);
 }
 
+/* ---- qcow2 ----------------------------------------------------------------------- */
+
+/* Swaps the fixture's device for a fresh one on path in format fmt. */
+static void reopen_on(struct fx *f, const char *path, enum disk_format fmt)
+{
+	struct pci_bus_host host = { .traps = &f->traps, .msi = host_msi, .ctx = f };
+	char err[256] = "";
+	struct virtio_blk_params p = {
+		.path = path, .format = fmt, .serial = SERIAL, .mem = &f->gm,
+		.err = err, .errlen = sizeof(err),
+	};
+
+	pci_bus_destroy(f->bus);
+	virtio_blk_destroy(f->b);
+	f->b = NULL;
+	f->bus = pci_bus_create(&host);
+	assert_non_null(f->bus);
+	if (virtio_blk_create(&p, &f->b) < 0)
+		fail_msg("virtio_blk_create(%s): %s", path, err);
+	assert_int_equal(pci_bus_add(f->bus, virtio_pci_dev(virtio_blk_transport(f->b)), -1), 0);
+	memset(gpa(f, AVAIL_GPA, 4 + 2 * QSIZE), 0, 4 + 2 * QSIZE);
+	memset(gpa(f, USED_GPA, 4 + 8 * QSIZE), 0, 4 + 8 * QSIZE);
+	f->avail_idx = 0;
+	driver_init(f);
+}
+
+/*
+ * The same device on a qcow2 copy of the image: reads, writes, flush,
+ * discard and write-zeroes go through the qcow2 backend, and the image
+ * holds the result when the device is gone.
+ */
+static void test_qcow2_image(void **state)
+{
+	struct fx *f = *state;
+	char q[UNIT_PATH_LEN + 8], err[256];
+	uint8_t *data = gpa(f, DATA_GPA, 8 * 512);
+	uint8_t want[8 * 512];
+	struct blk *b;
+
+	/* the fixture's device holds f->path locked: build the copy through blk */
+	snprintf(q, sizeof(q), "%s.qcow2", f->path);
+	unlink(q);
+	assert_int_equal(img_create(q, DISK_FMT_QCOW2, IMG_SECTORS * 512ULL, NULL, NULL, NULL,
+				    err, sizeof(err)), 0);
+	assert_int_equal(blk_open(&b, q, DISK_FMT_QCOW2, 0, err, sizeof(err)), 0);
+	for (uint64_t off = 0; off < IMG_SECTORS * 512ULL; off += sizeof(want)) {
+		for (unsigned int i = 0; i < sizeof(want); i++)
+			want[i] = pattern(off + i);
+		assert_int_equal(blk_pwrite(b, want, sizeof(want), off), 0);
+	}
+	blk_close(b);
+	reopen_on(f, q, DISK_FMT_QCOW2);
+	assert_int_equal(virtio_blk_capacity(f->b), IMG_SECTORS);
+	memset(data, 0, 8 * 512);
+	assert_int_equal(simple_req(f, VIRTIO_BLK_T_IN, 3, 4 * 512, true), VIRTIO_BLK_S_OK);
+	for (unsigned int i = 0; i < 4 * 512; i++)
+		assert_int_equal(data[i], pattern(3 * 512 + i));
+	memset(data, 0x5a, 8 * 512);
+	assert_int_equal(simple_req(f, VIRTIO_BLK_T_OUT, 129, 8 * 512, false), VIRTIO_BLK_S_OK);
+	assert_int_equal(simple_req(f, VIRTIO_BLK_T_FLUSH, 0, 0, false), VIRTIO_BLK_S_OK);
+	/* write-zeroes over 256 sectors (whole 64 KiB clusters and a part) */
+	uint8_t *seg = gpa(f, DATA_GPA, 16);
+	put_le64(seg, 1024);
+	put_le32(seg + 8, 300);
+	put_le32(seg + 12, VIRTIO_BLK_WZ_F_UNMAP);
+	set_header(f, VIRTIO_BLK_T_WRITE_ZEROES, 0);
+	chain_begin(f);
+	chain_add(f, HDR_GPA, 16, false);
+	chain_add(f, DATA_GPA, 16, false);
+	chain_add(f, STATUS_GPA, 1, true);
+	assert_int_equal(submit(f), VIRTIO_BLK_S_OK);
+	/* the device goes; the image has it all */
+	reopen_on(f, f->path, DISK_FMT_RAW);
+	b = NULL;
+	assert_int_equal(blk_open(&b, q, DISK_FMT_AUTO, BLK_O_RDONLY, err, sizeof(err)), 0);
+	assert_int_equal(blk_format(b), DISK_FMT_QCOW2);
+	assert_int_equal(blk_pread(b, want, sizeof(want), 129 * 512), 0);
+	for (unsigned int i = 0; i < sizeof(want); i++)
+		assert_int_equal(want[i], 0x5a);
+	assert_int_equal(blk_pread(b, want, 512, 128 * 512), 0);
+	for (unsigned int i = 0; i < 512; i++)
+		assert_int_equal(want[i], pattern(128 * 512 + i));
+	for (unsigned int s = 1024; s < 1324; s += 8) {
+		assert_int_equal(blk_pread(b, want, 8 * 512, s * 512ULL), 0);
+		for (unsigned int i = 0; i < 8 * 512 && s * 512 + i < 1324 * 512; i++)
+			assert_int_equal(want[i], 0);
+	}
+	assert_int_equal(blk_pread(b, want, 512, 1324 * 512), 0);
+	assert_int_equal(want[0], pattern(1324 * 512));
+	blk_close(b);
+	unlink(q);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 static const struct CMUnitTest tests[] = {
 	T(test_config),
+	T(test_qcow2_image),
 	T(test_read),
 	T(test_write_roundtrip),
 	T(test_any_layout),

@@ -328,8 +328,25 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "[vm]\nkernel = bzImage\n[disks]\npath = x\n",
-	  ":3: [disks]: unknown section; sections are [vm], [serial], [disk0]...[disk7] "
-	  "and [cdrom]", NULL },
+	  ":3: [disks]: unknown section; sections are [vm], [serial], [disk0]...[disk7], "
+	  "[cdrom], [display] and [net0]...[net7]", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nmode = window\n",
+	  ":4: [display] mode = window: not allowed; use one of: none, sdl, vnc, sdl,vnc",
+	  NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nmode = vnc\nvnc_listen = 127.0.0.1:x\n",
+	  ":5: [display] vnc_listen = 127.0.0.1:x: expected HOST:DISPLAY, :DISPLAY or HOST",
+	  NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_listen = :59636\n",
+	  ":4: [display] vnc_listen = :59636: expected HOST:DISPLAY", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_listen = ::1\n",
+	  ":4: [display] vnc_listen = ::1: expected HOST:DISPLAY", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_listen = a b:1\n",
+	  ":4: [display] vnc_listen = a b:1: expected", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_password_file = nope\n",
+	  ":4: [display] vnc_password_file = @D@/nope: No such file or directory", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\nvnc_password = secret\n",
+	  ":4: [display] vnc_password: unknown key; [display] takes mode, vnc_listen, "
+	  "vnc_password_file", NULL },
 	{ "[vm]\nkernel = bzImage\n[disk01]\npath = bzImage\n",
 	  ":3: [disk01]: unknown section", NULL },
 	{ "[vm]\nkernel = bzImage\n[disk]\npath = bzImage\n", ":3: [disk]: unknown section",
@@ -617,6 +634,69 @@ static void test_template(void **state)
 	scratch_done(&s);
 }
 
+static void round_trip(const char *path, const struct vm_config *cfg);
+
+/* [net0]...[net7]: load, round trip, and every bad value named. */
+static void test_nets(void **state)
+{
+	struct scratch s;
+	struct vm_config cfg;
+	char path[160], path2[170], err[VMDEF_ERR_MAX];
+	(void)state;
+
+	scratch_init(&s);
+	snprintf(path, sizeof(path), "%s/n.ini", s.dir);
+	snprintf(path2, sizeof(path2), "%s/n2.ini", s.dir);
+	write_text(path, "[vm]\nkernel = bzImage\n"
+			 "[net0]\nhostfwd = tcp::2222-:22 udp:127.0.0.1:5353-:53\n"
+			 "mac = 52:54:00:00:00:07\nrestrict = true\n"
+			 "[net1]\nbackend = tap\nifname = tap7\n"
+			 "[net2]\nnet = 192.168.9.0/24\nipv6 = false\nbootfile = http://192.168.9.2/x\n");
+	if (vmdef_load(path, &cfg, err, sizeof(err)))
+		fail_msg("load: %s", err);
+	assert_int_equal(cfg.nnics, 3);
+	assert_int_equal(cfg.nics[0].backend, NIC_USER);
+	assert_string_equal(cfg.nics[0].hostfwd, "tcp::2222-:22 udp:127.0.0.1:5353-:53");
+	assert_string_equal(cfg.nics[0].mac, "52:54:00:00:00:07");
+	assert_true(cfg.nics[0].restricted);
+	assert_true(cfg.nics[0].ipv6);
+	assert_int_equal(cfg.nics[1].backend, NIC_TAP);
+	assert_string_equal(cfg.nics[1].ifname, "tap7");
+	assert_false(cfg.nics[2].ipv6);
+	assert_string_equal(cfg.nics[2].net, "192.168.9.0/24");
+	round_trip(path2, &cfg);
+	vmdef_free(&cfg);
+
+	static const struct { const char *text, *want; } bad[] = {
+		{ "[net0]\nbackend = bridge\n", "[net0] backend = bridge: not allowed" },
+		{ "[net0]\nmac = 01:00:00:00:00:01\n", "[net0] mac 01:00:00:00:00:01: a multicast" },
+		{ "[net0]\nmac = 52:54:00\n", "not a MAC address" },
+		{ "[net0]\nhostfwd = tcp::22222222-:22\n", "[net0] hostfwd tcp::22222222-:22: "
+		  "'22222222' is not a port" },
+		{ "[net0]\nhostfwd = tcp::80-:80 tcp::80-:81\n", "forwarded twice" },
+		{ "[net0]\nrestrict = sometimes\n", "[net0] restrict = sometimes: not a boolean" },
+		{ "[net0]\nbackend = tap\n", "[net0] tap: needs ifname" },
+		{ "[net0]\nbackend = tap\nifname = t0\nhostfwd = tcp::1-:1\n", "only for the user" },
+		{ "[net0]\nifname = t0\n", "only for the tap backend" },
+		{ "[net0]\nnet = 10.0.2.0/40\n", "prefix length" },
+		{ "[net0]\ndns = 10.9.9.9\n", "inside the network" },
+		{ "[net0]\ncolour = blue\n", "[net0] colour: unknown key" },
+		{ "[net1]\n", "[net1]" },
+		{ "[net8]\n", "[net8]" },
+	};
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "[vm]\nkernel = bzImage\n%s", bad[i].text);
+		write_text(path, text);
+		err[0] = '\0';
+		int r = vmdef_load(path, &cfg, err, sizeof(err));
+		if (r != -EINVAL || !strstr(err, bad[i].want))
+			fail_msg("case %u: got %d \"%s\", want \"%s\"", i, r, err, bad[i].want);
+		assert_true(strstr(err, "n.ini:") != NULL);
+	}
+	scratch_done(&s);
+}
+
 static void round_trip(const char *path, const struct vm_config *cfg)
 {
 	struct vm_config back;
@@ -747,6 +827,32 @@ static void test_round_trip(void **state)
 	assert_non_null(strstr(text, "\n[cdrom]\n# ISO image"));
 	assert_non_null(strstr(strstr(text, "\n[cdrom]\n"), "\n#path =\n"));
 	free(text);
+	vmdef_free(&cfg);
+
+	/* [display]: every mode, an address, a password file */
+	static const enum display_mode modes[] = { DISPLAY_NONE, DISPLAY_SDL, DISPLAY_VNC,
+						   DISPLAY_SDL_VNC };
+	vmdef_defaults(&cfg);
+	assert_int_equal(cfg.display.mode, DISPLAY_NONE);
+	cfg.kernel = strdup(s.kernel);
+	cfg.display.vnc_password_file = strdup(s.initrd);
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		static const char *const listens[] = { NULL, "127.0.0.1:3", ":0", "[::1]:59635",
+						       "*" };
+		cfg.display.mode = modes[i];
+		free(cfg.display.vnc_listen);
+		cfg.display.vnc_listen = listens[i + 1] ? strdup(listens[i + 1]) : NULL;
+		round_trip(path, &cfg);
+	}
+	text = read_text(path);
+	assert_non_null(strstr(text, "\n[display]\n"));
+	assert_non_null(strstr(text, "\nmode = sdl,vnc\n"));
+	assert_non_null(strstr(text, "\nvnc_listen = *\n"));
+	free(text);
+	cfg.display.mode = DISPLAY_VNC;
+	free(cfg.display.vnc_listen);
+	cfg.display.vnc_listen = strdup("host:port");
+	assert_int_equal(vmdef_save(path, &cfg, NULL, 0), -EINVAL);
 	vmdef_free(&cfg);
 
 	/* run-time settings are neither written nor compared, and stay the
@@ -1025,6 +1131,7 @@ static void test_presets(void **state)
 			assert_string_equal(cfg.append, "console=ttyS0");
 			assert_true(cfg.acpi);
 			assert_int_equal(cfg.serial.kind, SERIAL_STDIO);
+			assert_int_equal(cfg.display.mode, DISPLAY_VNC);
 		}
 		if (strcmp(e->d_name, "install-iso.ini") == 0) {
 			install_iso = 1;
@@ -1095,6 +1202,7 @@ static void test_man_page(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_names),
+	cmocka_unit_test(test_nets),
 	cmocka_unit_test(test_defaults),
 	cmocka_unit_test(test_load_full),
 	cmocka_unit_test(test_relative_paths),

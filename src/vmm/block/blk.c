@@ -106,8 +106,16 @@ static int blk_probe(const char *path, enum disk_format *out, char *err, size_t 
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	struct stat st;
+
 	if (fd < 0)
 		return errmsg_set(err, errlen, -errno, path, "%s", strerror(errno));
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		/* nothing to probe: the backend's open says what is wrong with it */
+		close(fd);
+		*out = DISK_FMT_RAW;
+		return 0;
+	}
 	do
 		n = pread(fd, buf, sizeof(buf), 0);
 	while (n < 0 && errno == EINTR);

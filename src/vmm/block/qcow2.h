@@ -159,4 +159,133 @@ char *qcow2_backing_path(const char *image, const char *name);
 uint64_t qcow2_rc_get(const uint8_t *block, uint64_t idx, unsigned int order);
 void qcow2_rc_set(uint8_t *block, uint64_t idx, unsigned int order, uint64_t v);
 
+
+/* ---- the open image (qcow2.c, qcow2_cache.c, qcow2_map.c, qcow2_refcount.c) ---- */
+
+/* One cached metadata cluster (an L2 table or a refcount block), as on disk (big endian). */
+struct qcow2_cache_ent {
+	uint64_t off;        /* host offset; 0: the slot is empty */
+	uint8_t *buf;        /* cluster_size bytes */
+	uint64_t stamp;      /* last use, for LRU */
+	bool dirty;          /* differs from the file */
+};
+
+struct qcow2_cache {
+	struct qcow2_cache_ent *e;
+	unsigned int n;
+	uint64_t clock;
+	bool is_l2;          /* evicting a dirty L2 table needs the ordered flush */
+};
+
+struct qcow2 {
+	struct blk blk;
+	int fd;
+	struct qcow2_header h;
+	unsigned int cb;             /* cluster_bits */
+	uint64_t cs;                 /* cluster size */
+	uint64_t l2_entries;         /* entries per L2 table */
+	uint64_t file_size;          /* bytes of the file, plus what is allocated but not yet written */
+	uint64_t *l1;                /* h.l1_size entries, host byte order */
+	uint32_t l1_dirty_lo, l1_dirty_hi;   /* dirty entries [lo, hi); lo == hi: clean */
+	uint64_t *rt;                /* refcount table, host byte order */
+	uint64_t rt_entries;
+	unsigned int rc_order;
+	uint64_t rb_entries;         /* refcounts per refcount block */
+	uint64_t rc_max;
+	struct qcow2_cache l2c, rbc;
+	uint64_t free_hint;          /* no free cluster below this index, as far as we know */
+	uint64_t *pending_free;      /* clusters to unref once the L2/L1 changes are durable */
+	size_t npending, pending_cap;
+	struct blk *backing;         /* NULL: none */
+	uint8_t *bounce;             /* one cluster: copy-on-write, short iovecs */
+	uint8_t *mbuf;               /* one cluster: new refcount blocks and tables */
+	uint8_t *zin, *zout;         /* compressed cluster: 2 clusters in, one out */
+	uint64_t zout_entry;         /* L2 entry zout holds decompressed; 0: none */
+	bool broken;                 /* a metadata write failed: refuse writes from now on */
+};
+
+static inline struct qcow2 *qcow2_of(struct blk *b)
+{
+	return (struct qcow2 *)b;
+}
+
+/* true when host cluster off holds the header, the L1 or the refcount table */
+static inline bool qcow2_fixed_meta(const struct qcow2 *q, uint64_t off)
+{
+	uint64_t l1_len = (((uint64_t)q->h.l1_size * 8 + q->cs - 1) / q->cs) * q->cs;
+	uint64_t rt_len = (uint64_t)q->h.rt_clusters * q->cs;
+
+	return off < q->cs || (off >= q->h.l1_offset && off < q->h.l1_offset + l1_len) ||
+	       (off >= q->h.rt_offset && off < q->h.rt_offset + rt_len);
+}
+
+/* What an L2 entry says about one guest cluster. */
+enum qcow2_kind { QCOW2_UNALLOC, QCOW2_ZERO, QCOW2_NORMAL, QCOW2_COMPRESSED };
+
+/*
+ * qcow2_map.c.  Classifies L2 entry e; *host gets the host offset (for
+ * COMPRESSED the byte offset of the data and *clen its length in bytes).
+ * -EIO for an entry that is corrupt (unaligned, past QCOW2_MAX_HOST_OFFSET).
+ */
+int qcow2_entry_decode(const struct qcow2 *q, uint64_t e, enum qcow2_kind *kind,
+		       uint64_t *host, uint64_t *clen);
+/* The L2 entry for guest offset pos (0 when its L2 table is not allocated). */
+int qcow2_map_lookup(struct qcow2 *q, uint64_t pos, uint64_t *entry);
+/*
+ * The L2 table for guest offset pos, made writable: allocated when the L1
+ * entry is empty, copied when it is shared (no COPIED flag).  *l2 points
+ * into the L2 cache and stays valid until the next L2 cache call; *idx is
+ * pos's entry in it.  Mark it dirty with qcow2_cache_dirty() after a change.
+ */
+int qcow2_map_l2_for_write(struct qcow2 *q, uint64_t pos, uint8_t **l2, uint64_t *idx);
+/* Decompresses the compressed cluster of entry e into q->zout. */
+int qcow2_map_decompress(struct qcow2 *q, uint64_t e);
+/* Reads len bytes of the file at off into buf; bytes past its end read as zeros. */
+int qcow2_read_host(struct qcow2 *q, void *buf, size_t len, uint64_t off);
+/* Queues the clusters that entry e (NORMAL, COMPRESSED, ZERO with offset) owns for unref. */
+int qcow2_map_release(struct qcow2 *q, uint64_t e);
+
+/* qcow2_cache.c */
+int qcow2_cache_init(struct qcow2_cache *c, unsigned int n, uint64_t cs, bool is_l2);
+void qcow2_cache_destroy(struct qcow2_cache *c);
+/*
+ * The cluster at host offset off through cache c: loaded from the file,
+ * or all zeros when fresh (a newly allocated table).  The pointer stays
+ * valid until the next get on c.  -EIO for an offset that is not a
+ * cluster inside the file.
+ */
+int qcow2_cache_get(struct qcow2 *q, struct qcow2_cache *c, uint64_t off, bool fresh,
+		    uint8_t **buf);
+void qcow2_cache_dirty(struct qcow2_cache *c, const uint8_t *buf);
+/* Forgets a cached cluster (it was freed), without writing it. */
+void qcow2_cache_drop(struct qcow2_cache *c, uint64_t off);
+/* Writes every dirty entry of c.  0 or -errno. */
+int qcow2_cache_write(struct qcow2 *q, struct qcow2_cache *c);
+/*
+ * The ordered metadata flush: refcount blocks, fdatasync (data and
+ * refcounts durable), L2 tables, fdatasync, L1 entries, fdatasync, then
+ * the pending unrefs.  A crash at any point leaves leaked clusters at
+ * worst, never an entry that points at a cluster with refcount 0 or at
+ * data not yet written.  0 or -errno (the image is marked broken).
+ */
+int qcow2_meta_flush(struct qcow2 *q);
+/* Marks L1 entry i dirty. */
+void qcow2_l1_dirty(struct qcow2 *q, uint32_t i);
+
+/* qcow2_refcount.c */
+/* The refcount of host cluster index c (0 when no refcount block covers it). */
+int qcow2_refcount_get(struct qcow2 *q, uint64_t c, uint64_t *val);
+/* Adds delta (+1 or -1) to the refcount of cluster c; -EIO on overflow/underflow. */
+int qcow2_refcount_update(struct qcow2 *q, uint64_t c, int delta);
+/*
+ * Allocates one free cluster (refcount 0 -> 1, in the cache; the refcount
+ * table grows and refcount blocks appear as needed).  *off: its host
+ * offset.  The caller writes it before anything points at it.
+ */
+int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *off);
+/* Queues host cluster c for unref after the next ordered flush. */
+int qcow2_free_later(struct qcow2 *q, uint64_t c);
+/* Applies the queued unrefs (called by qcow2_meta_flush). */
+int qcow2_free_pending(struct qcow2 *q);
+
 #endif

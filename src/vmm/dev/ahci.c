@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/log.h"
 #include "util/util.h"
 #include "vmm/device.h"
 #include "vmm/machine.h"
@@ -572,9 +573,13 @@ static int ahci_attach_config(struct ahci *a, const struct vm_config *cfg)
 			continue;
 		if (port >= AHCI_PORTS)
 			return -ENOSPC;
-		r = ata_disk_open(&d, cfg->disks[i].path, cfg->disks[i].readonly);
-		if (r < 0)
+		char err[512] = "";
+		r = ata_disk_open(&d, cfg->disks[i].path, cfg->disks[i].format,
+				  cfg->disks[i].readonly, err, sizeof(err));
+		if (r < 0) {
+			log_error("AHCI disk: %s", err[0] ? err : strerror(-r));
 			return r;
+		}
 		r = ahci_attach_disk(a, port++, d);
 		if (r < 0) {
 			ata_disk_close(d);
@@ -586,8 +591,10 @@ static int ahci_attach_config(struct ahci *a, const struct vm_config *cfg)
 		if (port >= AHCI_PORTS)
 			return -ENOSPC;
 		r = atapi_open(&cd, cfg->cdrom);
-		if (r < 0)
+		if (r < 0) {
+			log_error("CD-ROM %s: %s", cfg->cdrom, strerror(-r));
 			return r;
+		}
 		r = ahci_attach_cdrom(a, port, cd);
 		if (r < 0) {
 			atapi_close(cd);

@@ -1,5 +1,6 @@
 /*
- * ata_disk.c - an ATA hard disk backed by a raw image file, as ATA8-ACS
+ * ata_disk.c - an ATA hard disk backed by a disk image (raw or qcow2,
+ * through the block layer, vmm/block/blk.h), as ATA8-ACS
  * describes it, plus the data-area helpers (ata_sg_*) and IDENTIFY string
  * helpers that atapi.c shares.
  *
@@ -8,7 +9,7 @@
  * checksum), READ/WRITE DMA (EXT), READ/WRITE SECTOR(S) (EXT) and
  * READ/WRITE MULTIPLE (EXT) - through AHCI all of them move data through
  * the same PRD table, only the FISes differ -, READ VERIFY SECTOR(S)
- * (EXT), FLUSH CACHE (EXT) = fdatasync(2), SET FEATURES (write cache,
+ * (EXT), FLUSH CACHE (EXT) = blk_flush(), SET FEATURES (write cache,
  * transfer mode, look-ahead and SATA feature toggles), SET MULTIPLE MODE,
  * CHECK POWER MODE, the idle/standby/sleep family and EXECUTE DEVICE
  * DIAGNOSTIC.  Everything else aborts (ERR, ABRT), as does any write to a
@@ -16,9 +17,9 @@
  * 16-head, 63-sector geometry IDENTIFY reports.
  *
  * Not here: NCQ (READ/WRITE FPDMA QUEUED - the adapter does not advertise
- * it), TRIM, SMART, security, HPA; qcow2 (raw images only).  With the
- * write cache disabled by the guest each write is followed by
- * fdatasync(2), so "cache off" is honest too.  A trailing partial sector
+ * it), TRIM, SMART, security, HPA.  With the write cache disabled by the
+ * guest each write is followed by blk_flush(), so "cache off" is honest
+ * too.  A trailing partial sector
  * of an image is not visible to the guest.
  *
  * Threads: none of its own.  The adapter calls in with its lock held on
@@ -27,14 +28,12 @@
 #include "vmm/dev/ata_disk.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "util/errmsg.h"
 #include "util/util.h"
 
 #define DISK_HEADS 16
@@ -42,7 +41,7 @@
 #define DISK_MAX_MULTIPLE 16
 
 struct ata_disk {
-	int fd;
+	struct blk *disk;
 	bool readonly;
 	uint64_t sectors;
 	char serial[21];
@@ -134,8 +133,8 @@ static unsigned int ata_sg_window(const struct ata_sg *sg, struct iovec *win,
 	return n;
 }
 
-static int ata_sg_fileio(struct ata_sg *sg, int fd, uint64_t off, uint64_t len,
-			 bool write)
+static int ata_sg_blkio(struct ata_sg *sg, struct blk *b, uint64_t off, uint64_t len,
+			bool write)
 {
 	struct iovec win[64];
 
@@ -143,41 +142,36 @@ static int ata_sg_fileio(struct ata_sg *sg, int fd, uint64_t off, uint64_t len,
 	while (len) {
 		size_t want;
 		unsigned int n = ata_sg_window(sg, win, ARRAY_SIZE(win), len, &want);
-		ssize_t r;
+		int r;
 
 		if (n == 0)
 			return -EIO;
-		if (off > (uint64_t)INT64_MAX - want)
+		r = write ? blk_pwritev(b, win, (int)n, off) : blk_preadv(b, win, (int)n, off);
+		if (r < 0)
 			return -EIO;
-		r = write ? pwritev(fd, win, (int)n, (off_t)off)
-			  : preadv(fd, win, (int)n, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -EIO;
-		ata_sg_advance(sg, (size_t)r);
-		off += (uint64_t)r;
-		len -= (uint64_t)r;
+		ata_sg_advance(sg, want);
+		off += want;
+		len -= want;
 	}
 	return 0;
 }
 
-int ata_sg_pread(struct ata_sg *sg, int fd, uint64_t off, uint64_t len)
+int ata_sg_pread(struct ata_sg *sg, struct blk *b, uint64_t off, uint64_t len)
 {
 	uint64_t n = MIN(len, ata_sg_room(sg));
 
 	if (n < len)
 		sg->overflow = true;
-	return ata_sg_fileio(sg, fd, off, n, false);
+	return ata_sg_blkio(sg, b, off, n, false);
 }
 
-int ata_sg_pwrite(struct ata_sg *sg, int fd, uint64_t off, uint64_t len)
+int ata_sg_pwrite(struct ata_sg *sg, struct blk *b, uint64_t off, uint64_t len)
 {
 	if (len > ata_sg_room(sg)) {
 		sg->overflow = true;
 		return -EIO;
 	}
-	return ata_sg_fileio(sg, fd, off, len, true);
+	return ata_sg_blkio(sg, b, off, len, true);
 }
 
 /* ---- IDENTIFY helpers -------------------------------------------------- */
@@ -220,32 +214,28 @@ static void ata_id_bytes(const uint16_t *id, uint8_t *buf)
 
 /* ---- open / close ------------------------------------------------------ */
 
-int ata_disk_open(struct ata_disk **out, const char *path, bool readonly)
+int ata_disk_open(struct ata_disk **out, const char *path, enum disk_format fmt,
+		  bool readonly, char *err, size_t errlen)
 {
 	struct ata_disk *d;
-	struct stat st;
-	int fd, err;
+	struct blk *b;
+	int rc;
 
-	fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (st.st_size < ATA_SECTOR_SIZE) {
-		close(fd);
-		return -EINVAL;
+	rc = blk_open(&b, path, fmt, readonly ? BLK_O_RDONLY : 0, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (blk_size(b) < ATA_SECTOR_SIZE) {
+		blk_close(b);
+		return errmsg_set(err, errlen, -EINVAL, path, "smaller than one 512-byte sector");
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
-		close(fd);
+		blk_close(b);
 		return -ENOMEM;
 	}
-	d->fd = fd;
+	d->disk = b;
 	d->readonly = readonly;
-	d->sectors = (uint64_t)st.st_size / ATA_SECTOR_SIZE;
+	d->sectors = blk_size(b) / ATA_SECTOR_SIZE;
 	ata_id_serial(d->serial, "TVHD", path);
 	ata_disk_reset(d, NULL);
 	*out = d;
@@ -256,7 +246,7 @@ void ata_disk_close(struct ata_disk *d)
 {
 	if (!d)
 		return;
-	close(d->fd);
+	blk_close(d->disk);
 	free(d);
 }
 
@@ -403,7 +393,7 @@ static void ata_disk_rw(struct ata_disk *d, struct ata_cmd *c, bool write,
 	}
 	uint64_t off = lba * ATA_SECTOR_SIZE, len = (uint64_t)count * ATA_SECTOR_SIZE;
 	if (!write) {
-		r = ata_sg_pread(c->sg, d->fd, off, len);
+		r = ata_sg_pread(c->sg, d->disk, off, len);
 		if (r < 0)
 			ata_fail_at(tf, ATA_ERR_UNC, lba + c->sg->done / ATA_SECTOR_SIZE, ext);
 		return;
@@ -414,9 +404,9 @@ static void ata_disk_rw(struct ata_disk *d, struct ata_cmd *c, bool write,
 		ata_abort(tf);
 		return;
 	}
-	r = ata_sg_pwrite(c->sg, d->fd, off, len);
-	if (r == 0 && !d->wce && fdatasync(d->fd) < 0)
-		r = -errno;
+	r = ata_sg_pwrite(c->sg, d->disk, off, len);
+	if (r == 0 && !d->wce)
+		r = blk_flush(d->disk);
 	if (r < 0)
 		ata_fail_at(tf, ATA_ERR_ABRT, lba + c->sg->done / ATA_SECTOR_SIZE, ext);
 }
@@ -439,7 +429,7 @@ static void ata_disk_set_features(struct ata_disk *d, struct ata_tf *tf)
 		d->wce = true;
 		break;
 	case 0x82:                            /* disable write cache */
-		if (d->wce && !d->readonly && fdatasync(d->fd) < 0) {
+		if (d->wce && !d->readonly && blk_flush(d->disk) < 0) {
 			ata_abort(tf);
 			return;
 		}
@@ -518,7 +508,7 @@ void ata_disk_exec(struct ata_disk *d, struct ata_cmd *c)
 		break;
 	case ATA_CMD_FLUSH:
 	case ATA_CMD_FLUSH_EXT:
-		if (!d->readonly && fdatasync(d->fd) < 0)
+		if (!d->readonly && blk_flush(d->disk) < 0)
 			ata_abort(tf);
 		break;
 	case ATA_CMD_SET_FEATURES:

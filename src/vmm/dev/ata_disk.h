@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "vmm/block/blk.h"
 #include "vmm/snap.h"
 
 #define ATA_SECTOR_SIZE 512
@@ -132,13 +133,13 @@ size_t ata_sg_copy_to(struct ata_sg *sg, const void *src, size_t len);
 /* Copies up to len bytes out of the data area into dst; returns the count. */
 size_t ata_sg_copy_from(struct ata_sg *sg, void *dst, size_t len);
 /*
- * Reads len bytes of fd at off straight into the data area (preadv).  Moves
+ * Reads len bytes of disk b at off straight into the data area.  Moves
  * at most the room left and sets sg->overflow when that is less than len.
- * 0, or -EIO when the file is short or the read fails.
+ * 0, or -EIO when the read fails.
  */
-int ata_sg_pread(struct ata_sg *sg, int fd, uint64_t off, uint64_t len);
-/* Writes len bytes from the data area to fd at off; len <= room.  0 or -EIO. */
-int ata_sg_pwrite(struct ata_sg *sg, int fd, uint64_t off, uint64_t len);
+int ata_sg_pread(struct ata_sg *sg, struct blk *b, uint64_t off, uint64_t len);
+/* Writes len bytes from the data area to disk b at off; len <= room.  0 or -EIO. */
+int ata_sg_pwrite(struct ata_sg *sg, struct blk *b, uint64_t off, uint64_t len);
 
 /* IDENTIFY helpers shared with atapi.c: ATA string (byte-swapped words,
  * space padded) into words [w, w+len/2); and word 255's checksum. */
@@ -152,11 +153,13 @@ void ata_id_serial(char out[21], const char *prefix, const char *seed);
 struct ata_disk;
 
 /*
- * Opens the raw image path (read-only when readonly) as a disk of
- * size/512 sectors.  0 and *out, or -errno (-EINVAL for an image smaller
- * than one sector).  Free with ata_disk_close().
+ * Opens the image path with blk_open() in format fmt (DISK_FMT_AUTO
+ * probes; read-only when readonly) as a disk of size/512 sectors.  0 and
+ * *out, or -errno with err set (blk_open()'s errors; -EINVAL for an image
+ * smaller than one sector).  Free with ata_disk_close().
  */
-int ata_disk_open(struct ata_disk **out, const char *path, bool readonly);
+int ata_disk_open(struct ata_disk **out, const char *path, enum disk_format fmt,
+		  bool readonly, char *err, size_t errlen);
 void ata_disk_close(struct ata_disk *d);
 uint64_t ata_disk_sectors(const struct ata_disk *d);
 

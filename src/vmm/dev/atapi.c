@@ -1,5 +1,6 @@
 /*
- * atapi.c - an ATAPI CD/DVD-ROM drive with an ISO image as its medium.
+ * atapi.c - an ATAPI CD/DVD-ROM drive with an ISO image as its medium
+ * (opened read-only through the block layer, so a qcow2 of an ISO works).
  *
  * ATA side (ATA8-ACS, PACKET feature set): IDENTIFY PACKET DEVICE,
  * PACKET, DEVICE RESET, EXECUTE DEVICE DIAGNOSTIC, SET FEATURES (transfer
@@ -39,30 +40,21 @@
 #include "vmm/dev/atapi_priv.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util/util.h"
 
 /* ---- medium ------------------------------------------------------------ */
 
-static int atapi_open_image(const char *path, int *fd, uint64_t *sectors)
+static int atapi_open_image(const char *path, struct blk **disk, uint64_t *sectors)
 {
-	struct stat st;
-	int err;
+	char err[256];
+	int r = blk_open(disk, path, DISK_FMT_AUTO, BLK_O_RDONLY, err, sizeof(err));
 
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return -errno;
-	if (fstat(*fd, &st) < 0) {
-		err = -errno;
-		close(*fd);
-		return err;
-	}
-	*sectors = (uint64_t)st.st_size / ATAPI_SECTOR_SIZE;
+	if (r < 0)
+		return r;
+	*sectors = blk_size(*disk) / ATAPI_SECTOR_SIZE;
 	return 0;
 }
 
@@ -73,9 +65,8 @@ int atapi_open(struct atapi **out, const char *path)
 
 	if (!cd)
 		return -ENOMEM;
-	cd->fd = -1;
 	if (path) {
-		r = atapi_open_image(path, &cd->fd, &cd->sectors);
+		r = atapi_open_image(path, &cd->disk, &cd->sectors);
 		if (r < 0) {
 			free(cd);
 			return r;
@@ -91,24 +82,22 @@ void atapi_close(struct atapi *cd)
 {
 	if (!cd)
 		return;
-	if (cd->fd >= 0)
-		close(cd->fd);
+	blk_close(cd->disk);
 	free(cd);
 }
 
 int atapi_change_media(struct atapi *cd, const char *path)
 {
-	int fd = -1;
+	struct blk *disk = NULL;
 	uint64_t sectors = 0;
 
 	if (path) {
-		int r = atapi_open_image(path, &fd, &sectors);
+		int r = atapi_open_image(path, &disk, &sectors);
 		if (r < 0)
 			return r;
 	}
-	if (cd->fd >= 0)
-		close(cd->fd);
-	cd->fd = fd;
+	blk_close(cd->disk);
+	cd->disk = disk;
 	cd->sectors = sectors;
 	cd->tray_open = false;
 	cd->media_event = path ? MEC_NEW_MEDIA : MEC_REMOVAL;
@@ -118,7 +107,7 @@ int atapi_change_media(struct atapi *cd, const char *path)
 
 uint64_t atapi_sectors(const struct atapi *cd)
 {
-	return cd->fd >= 0 ? cd->sectors : 0;
+	return cd->disk ? cd->sectors : 0;
 }
 
 void atapi_reset(struct atapi *cd, struct ata_tf *sig)
@@ -210,14 +199,12 @@ static void atapi_request_sense(struct atapi *cd, struct ata_cmd *c)
 static int atapi_read_raw(struct atapi *cd, uint64_t lba)
 {
 	uint8_t *b = cd->buf;
-	ssize_t r;
-
 	memset(b, 0, 2352);
 	memset(b + 1, 0xFF, 10);               /* sync pattern */
 	lba_to_msf(b + 12, lba);
 	b[15] = 0x01;                          /* mode 1 */
-	r = pread(cd->fd, b + 16, ATAPI_SECTOR_SIZE, (off_t)(lba * ATAPI_SECTOR_SIZE));
-	return r == ATAPI_SECTOR_SIZE ? 0 : -EIO;
+	return blk_pread(cd->disk, b + 16, ATAPI_SECTOR_SIZE, lba * ATAPI_SECTOR_SIZE) == 0
+		       ? 0 : -EIO;
 }
 
 /* READ(10), READ(12), READ CD: n blocks from lba, 2048 or 2352 bytes each. */
@@ -236,7 +223,7 @@ static void atapi_read(struct atapi *cd, struct ata_cmd *c, uint64_t lba,
 	}
 	atapi_data_phase(c);
 	if (block == ATAPI_SECTOR_SIZE) {
-		r = ata_sg_pread(c->sg, cd->fd, lba * ATAPI_SECTOR_SIZE, n * ATAPI_SECTOR_SIZE);
+		r = ata_sg_pread(c->sg, cd->disk, lba * ATAPI_SECTOR_SIZE, n * ATAPI_SECTOR_SIZE);
 	} else {
 		for (uint64_t i = 0; i < n && r == 0; i++) {
 			if (ata_sg_room(c->sg) == 0) {
@@ -290,11 +277,11 @@ static void atapi_start_stop(struct atapi *cd, struct ata_cmd *c)
 			   ATAPI_ASC_REMOVAL_PREVENTED, 0x02);
 		return;
 	}
-	if (start && cd->tray_open && cd->fd >= 0) {
+	if (start && cd->tray_open && cd->disk) {
 		cd->media_event = MEC_NEW_MEDIA;   /* the disc is back */
 		cd->ua = true;
 	}
-	else if (!start && !cd->tray_open && cd->fd >= 0)
+	else if (!start && !cd->tray_open && cd->disk)
 		cd->media_event = MEC_REMOVAL;
 	cd->tray_open = !start;
 	atapi_ok(cd, c);

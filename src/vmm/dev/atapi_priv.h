@@ -22,7 +22,7 @@
 #define MEC_REMOVAL    3
 
 struct atapi {
-	int fd;                  /* -1: no medium */
+	struct blk *disk;        /* NULL: no medium */
 	uint64_t sectors;        /* 2048-byte blocks of the medium */
 	char serial[21];
 	bool tray_open;
@@ -68,7 +68,7 @@ static inline void lba_to_msf(uint8_t *p, uint64_t lba)
 
 static inline bool atapi_present(const struct atapi *cd)
 {
-	return !cd->tray_open && cd->fd >= 0 && cd->sectors > 0;
+	return !cd->tray_open && cd->disk && cd->sectors > 0;
 }
 
 static inline bool atapi_is_dvd(const struct atapi *cd)

@@ -1,6 +1,7 @@
 /*
  * virtio_blk.h - virtio block device (virtio 1.2, section 5.2) on the
- * virtio PCI transport, backed by a raw image file or block device.
+ * virtio PCI transport, backed by a disk image (raw or qcow2) through the
+ * block layer.
  *
  * One instance per `--disk FILE,if=virtio[,ro]`.  Requests are served
  * synchronously on the vCPU thread that notifies the queue (see
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/config.h"
 #include "vmm/guest_mem.h"
 #include "vmm/snap.h"
 
@@ -76,19 +78,23 @@ struct virtio_blk;
 #define VIRTIO_BLK_MAX_DISCARD_SEGS 16
 
 struct virtio_blk_params {
-	const char *path;       /* raw image or block device; never created */
+	const char *path;       /* image file or block device; never created */
+	enum disk_format format;   /* DISK_FMT_AUTO probes (blk_open()) */
 	bool readonly;          /* opened O_RDONLY, VIRTIO_BLK_F_RO offered */
 	const char *serial;     /* GET_ID answer, up to 20 bytes; NULL: empty */
 	struct guest_mem *mem;
+	char *err;              /* when not NULL: why opening the image failed */
+	size_t errlen;
 };
 
 /*
- * Opens the image (O_RDWR, or O_RDONLY when read-only; never creates or
- * truncates it), takes an advisory lock on it (shared when read-only,
- * exclusive otherwise) and creates the PCI function.  Returns 0 and *out,
- * or -errno: the open()'s error (-ENOENT, -EACCES, -EROFS ...), -EBUSY
- * when another process holds the image, -EINVAL when it is neither a
- * regular file nor a block device or is smaller than one sector.  The
+ * Opens the image with blk_open() (read-write, or read-only; never
+ * creates or truncates it; advisory lock shared when read-only, exclusive
+ * otherwise) and creates the PCI function.  Returns 0 and *out, or
+ * -errno with p->err set: blk_open()'s errors (-ENOENT, -EACCES, -EBUSY
+ * when another process holds the image, -ENOTSUP for a format or feature
+ * ttyvm does not read ...), -EINVAL when it is neither a regular file nor
+ * a block device or is smaller than one sector.  The
  * caller owns *out and frees it with virtio_blk_destroy().
  */
 int virtio_blk_create(const struct virtio_blk_params *p, struct virtio_blk **out);

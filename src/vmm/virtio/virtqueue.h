@@ -110,6 +110,14 @@ void virtq_set_features(struct virtq *vq, bool event_idx, bool indirect);
  */
 int virtq_pop(struct virtq *vq, struct virtq_elem *e);
 
+/*
+ * Gives back the last n chains taken with virtq_pop() and not pushed, so
+ * the next pops return them again (a device that found it cannot use
+ * them yet: virtio-net with too few receive buffers for a frame).  Only
+ * chains that virtq_pop() returned with 1 may be given back.
+ */
+void virtq_unpop(struct virtq *vq, unsigned int n);
+
 /* Returns chain head to the driver with len bytes written into it. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
 

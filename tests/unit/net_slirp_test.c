@@ -1,0 +1,248 @@
+/*
+ * net_slirp_test.c - the user-mode NAT backend with no guest: frames the
+ * test writes go into libslirp and its answers come back through the
+ * NIC callback.  ARP for the host address, a DHCP DISCOVER answered with
+ * an OFFER of 10.0.2.15 (and the bootfile), a host port forward that a
+ * host client connects to (slirp, woken through the event loop, then asks
+ * for the guest's MAC), and a port in use refused with a clear message.
+ */
+#include "unit.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/net.h"
+#include "util/util.h"
+#include "vmm/evloop.h"
+
+static void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put_be32(uint8_t *p, uint32_t v) { put_be16(p, (uint16_t)(v >> 16)); put_be16(p + 2, (uint16_t)v); }
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static const uint8_t GMAC[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+struct fx {
+	struct evloop *el;
+	struct net_backend *b;
+	struct evloop_timer *stop;
+	uint8_t frames[16][1600];
+	size_t lens[16];
+	unsigned int n;
+	uint16_t want_ethertype;
+};
+
+static void fx_receive(void *opaque, const uint8_t *frame, size_t len)
+{
+	struct fx *f = opaque;
+
+	if (f->n < 16 && len <= sizeof(f->frames[0])) {
+		memcpy(f->frames[f->n], frame, len);
+		f->lens[f->n++] = len;
+	}
+	if (f->want_ethertype && len >= 14 &&
+	    (frame[12] << 8 | frame[13]) == f->want_ethertype)
+		evloop_stop(f->el);
+}
+
+static void fx_timeout(void *opaque)
+{
+	struct fx *f = opaque;
+	evloop_stop(f->el);
+}
+
+static int fx_open(struct fx *f, const char *spec, char *err, size_t errlen)
+{
+	static struct nic_config nic;
+	char why[256];
+	struct net_backend_params p;
+
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(evloop_create(&f->el), 0);
+	f->stop = evloop_timer_new(f->el, fx_timeout, f);
+	assert_non_null(f->stop);
+	if (net_nic_parse(spec, &nic, why, sizeof(why)) < 0)
+		fail_msg("%s", why);
+	memset(&p, 0, sizeof(p));
+	p.nic = &nic;
+	p.vm_name = "unit";
+	memcpy(p.mac, GMAC, 6);
+	p.el = f->el;
+	p.cb.receive = fx_receive;
+	p.cb.opaque = f;
+	int r = net_backend_create(&p, &f->b, err, errlen);
+	net_nic_free(&nic);
+	return r;
+}
+
+static void fx_close(struct fx *f)
+{
+	net_backend_destroy(f->b);
+	evloop_timer_free(f->stop);
+	evloop_destroy(f->el);
+}
+
+static uint16_t ip_csum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static void test_arp(void **state)
+{
+	struct fx f;
+	uint8_t a[42];
+	char err[512];
+	(void)state;
+
+	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
+	memset(a, 0, sizeof(a));
+	memset(a, 0xff, 6);
+	memcpy(a + 6, GMAC, 6);
+	a[12] = 0x08; a[13] = 0x06;             /* ARP */
+	a[14] = 0; a[15] = 1; a[16] = 8; a[17] = 0; a[18] = 6; a[19] = 4;
+	a[21] = 1;                              /* request */
+	memcpy(a + 22, GMAC, 6);
+	inet_pton(AF_INET, "10.0.2.15", a + 28);
+	inet_pton(AF_INET, "10.0.2.2", a + 38);
+	assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
+	assert_int_equal(f.n, 1);
+	const uint8_t *r = f.frames[0];
+	assert_memory_equal(r, GMAC, 6);        /* to us */
+	assert_int_equal(r[21], 2);             /* reply */
+	uint8_t host[4];
+	inet_pton(AF_INET, "10.0.2.2", host);
+	assert_memory_equal(r + 28, host, 4);   /* 10.0.2.2 is at ... */
+	fx_close(&f);
+}
+
+static void test_dhcp_offer(void **state)
+{
+	struct fx f;
+	uint8_t d[14 + 20 + 8 + 240 + 4];
+	char err[512];
+	(void)state;
+
+	assert_int_equal(fx_open(&f, "user,bootfile=http://10.0.2.2:8080/boot.ipxe", err,
+				 sizeof(err)), 0);
+	memset(d, 0, sizeof(d));
+	memset(d, 0xff, 6);
+	memcpy(d + 6, GMAC, 6);
+	d[12] = 0x08;
+	uint8_t *ip = d + 14, *udp = ip + 20, *bp = udp + 8;
+	size_t blen = 240 + 4;
+	ip[0] = 0x45;
+	put_be16(ip + 2, (uint16_t)(20 + 8 + blen));
+	ip[8] = 64;
+	ip[9] = 17;
+	memset(ip + 16, 0xff, 4);                 /* 0.0.0.0 -> 255.255.255.255 */
+	put_be16(ip + 10, ip_csum(ip, 20));
+	put_be16(udp, 68);
+	put_be16(udp + 2, 67);
+	put_be16(udp + 4, (uint16_t)(8 + blen));  /* checksum 0: none */
+	bp[0] = 1; bp[1] = 1; bp[2] = 6;          /* BOOTREQUEST, Ethernet */
+	put_be32(bp + 4, 0x1234abcd);             /* xid */
+	memcpy(bp + 28, GMAC, 6);                 /* chaddr */
+	put_be32(bp + 236, 0x63825363);           /* magic cookie */
+	bp[240] = 53; bp[241] = 1; bp[242] = 1;   /* DHCPDISCOVER */
+	bp[243] = 255;
+	assert_int_equal(net_backend_send(f.b, d, sizeof(d)), 0);
+	assert_true(f.n >= 1);
+	const uint8_t *r = f.frames[f.n - 1];
+	assert_true(f.lens[f.n - 1] > 14 + 20 + 8 + 240);
+	const uint8_t *rb = r + 14 + 20 + 8;
+	assert_int_equal(rb[0], 2);               /* BOOTREPLY */
+	assert_int_equal(get_be32(rb + 4), 0x1234abcd);
+	uint8_t yi[4];
+	inet_pton(AF_INET, "10.0.2.15", yi);
+	assert_memory_equal(rb + 16, yi, 4);      /* yiaddr */
+	assert_string_equal((const char *)rb + 108, "http://10.0.2.2:8080/boot.ipxe");
+	fx_close(&f);
+}
+
+static int listen_any(uint16_t *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s, 1), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return s;
+}
+
+static void test_hostfwd_port_in_use(void **state)
+{
+	struct fx f;
+	uint16_t port;
+	char spec[128], err[512];
+	int s = listen_any(&port);
+	(void)state;
+
+	snprintf(spec, sizeof(spec), "user,hostfwd=tcp::%u-:22", port);
+	assert_int_equal(fx_open(&f, spec, err, sizeof(err)), -EADDRINUSE);
+	assert_non_null(strstr(err, "in use"));
+	char want[64];
+	snprintf(want, sizeof(want), "tcp:127.0.0.1:%u", port);
+	assert_non_null(strstr(err, want));
+	evloop_timer_free(f.stop);
+	evloop_destroy(f.el);
+	close(s);
+}
+
+static void test_hostfwd_connect(void **state)
+{
+	struct fx f;
+	uint16_t port;
+	char spec[128], err[512];
+	int s = listen_any(&port);
+	(void)state;
+
+	close(s);   /* a port that was free a moment ago */
+	snprintf(spec, sizeof(spec), "user,hostfwd=tcp::%u-:22", port);
+	if (fx_open(&f, spec, err, sizeof(err)))
+		fail_msg("%s", err);
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int r = connect(c, (struct sockaddr *)&sa, sizeof(sa));
+	assert_true(r == 0 || errno == EINPROGRESS);
+	/* slirp accepts on the event loop and asks who 10.0.2.15 is */
+	f.want_ethertype = 0x0806;
+	evloop_timer_arm(f.stop, 5000000000ULL, 0);
+	evloop_run(f.el);
+	assert_true(f.n >= 1);
+	const uint8_t *a = f.frames[0];
+	assert_int_equal(a[12] << 8 | a[13], 0x0806);
+	assert_int_equal(a[21], 1);               /* who-has */
+	uint8_t g[4];
+	inet_pton(AF_INET, "10.0.2.15", g);
+	assert_memory_equal(a + 38, g, 4);
+	close(c);
+	fx_close(&f);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_arp),
+	cmocka_unit_test(test_dhcp_offer),
+	cmocka_unit_test(test_hostfwd_port_in_use),
+	cmocka_unit_test(test_hostfwd_connect),
+};
+
+UNIT_SUITE(net_slirp, tests);

@@ -1,0 +1,662 @@
+/*
+ * virtio_net_test.c - virtio-net driven through the transport's
+ * registers and real rings in guest RAM, with a fake backend: the
+ * transmit header (plain frames, NEEDS_CSUM filled in on the host side,
+ * every malformed header or chain refused), receive with and without
+ * mergeable buffers, receive-buffer exhaustion (bounded overflow, drops,
+ * the backend told to stop and resumed), hostile receive chains, the
+ * transmit budget that keeps a flood from holding the event loop, and the
+ * config space.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+#include "vmm/guest_mem.h"
+#include "vmm/pci.h"
+#include "vmm/snap.h"
+#include "vmm/trap.h"
+#include "vmm/virtio/virtio_net.h"
+#include "vmm/virtio/virtio_pci.h"
+
+#define RAM    (8 * MiB)
+#define QSIZE  16
+#define BUF_GPA 0x100000ULL   /* 64 KiB per buffer slot */
+#define SLOT(i) (BUF_GPA + 0x10000ULL * (i))
+#define TXHDR_GPA 0x80000ULL
+
+struct tq {
+	uint64_t desc, avail, used;
+	uint16_t avail_idx, used_seen, next;
+};
+
+struct fx {
+	struct guest_mem gm;
+	struct trap_map traps;
+	struct pci_bus *bus;
+	struct virtio_net *n;
+	struct tq q[2];
+	unsigned int sent;
+	uint8_t last[VIRTIO_NET_MAX_FRAME];
+	size_t last_len;
+	unsigned int resumes, kicks;
+};
+
+static const uint8_t MAC[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+
+static void host_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	(void)ctx; (void)addr; (void)data;
+}
+
+static uint8_t *gpa(struct fx *f, uint64_t a, uint64_t len)
+{
+	uint8_t *p = gmem_ptr(&f->gm, a, len);
+	assert_non_null(p);
+	return p;
+}
+
+static int fake_send(void *opaque, const uint8_t *frame, size_t len)
+{
+	struct fx *f = opaque;
+	memcpy(f->last, frame, len);
+	f->last_len = len;
+	f->sent++;
+	return 0;
+}
+
+static void fake_resume(void *opaque)
+{
+	struct fx *f = opaque;
+	f->resumes++;
+}
+
+static void fake_kick(void *opaque)
+{
+	struct fx *f = opaque;
+	f->kicks++;
+}
+
+static void cc_wr(struct fx *f, unsigned int reg, unsigned int size, uint64_t v)
+{
+	virtio_pci_bar_write(virtio_net_transport(f->n), VIRTIO_PCI_COMMON_OFF + reg, size, v);
+}
+
+static uint64_t cc_rd(struct fx *f, unsigned int reg, unsigned int size)
+{
+	return virtio_pci_bar_read(virtio_net_transport(f->n), VIRTIO_PCI_COMMON_OFF + reg, size);
+}
+
+static uint64_t offered(struct fx *f)
+{
+	cc_wr(f, VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	uint64_t lo = cc_rd(f, VIRTIO_PCI_COMMON_DF, 4);
+	cc_wr(f, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	return lo | (cc_rd(f, VIRTIO_PCI_COMMON_DF, 4) << 32);
+}
+
+static void driver_init(struct fx *f, uint64_t drop)
+{
+	uint64_t feat = offered(f) & ~drop;
+
+	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	cc_wr(f, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	cc_wr(f, VIRTIO_PCI_COMMON_GF, 4, (uint32_t)feat);
+	cc_wr(f, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	cc_wr(f, VIRTIO_PCI_COMMON_GF, 4, feat >> 32);
+	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE |
+	      VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	assert_true(cc_rd(f, VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_STATUS_FEATURES_OK);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct tq *q = &f->q[i];
+		q->desc = 0x10000 + 0x10000ULL * i;
+		q->avail = q->desc + 0x4000;
+		q->used = q->desc + 0x8000;
+		q->avail_idx = q->used_seen = q->next = 0;
+		memset(gpa(f, q->desc, 0x10000), 0, 0x10000);
+		cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, i);
+		cc_wr(f, VIRTIO_PCI_COMMON_Q_SIZE, 2, QSIZE);
+		cc_wr(f, VIRTIO_PCI_COMMON_Q_DESCLO, 8, q->desc);
+		cc_wr(f, VIRTIO_PCI_COMMON_Q_AVAILLO, 8, q->avail);
+		cc_wr(f, VIRTIO_PCI_COMMON_Q_USEDLO, 8, q->used);
+		cc_wr(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+		assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
+	}
+}
+
+static void driver_ok(struct fx *f)
+{
+	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	      VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct pci_bus_host host;
+
+	if (!f || gmem_init(&f->gm, RAM) < 0 || trap_map_init(&f->traps) < 0)
+		return -1;
+	memset(&host, 0, sizeof(host));
+	host.traps = &f->traps;
+	host.msi = host_msi;
+	host.ctx = f;
+	f->bus = pci_bus_create(&host);
+	struct virtio_net_params p = {
+		.mem = &f->gm, .kick = fake_kick, .send = fake_send, .rx_resume = fake_resume,
+		.opaque = f,
+	};
+	memcpy(p.mac, MAC, 6);
+	if (!f->bus || virtio_net_create(&p, &f->n) < 0 ||
+	    pci_bus_add(f->bus, virtio_pci_dev(virtio_net_transport(f->n)), -1) < 0)
+		return -1;
+	driver_init(f, 0);
+	driver_ok(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	pci_bus_destroy(f->bus);
+	virtio_net_destroy(f->n);
+	trap_map_destroy(&f->traps);
+	gmem_destroy(&f->gm);
+	free(f);
+	return 0;
+}
+
+/* ---- a tiny driver ------------------------------------------------------------ */
+
+static void desc_set(struct fx *f, struct tq *q, uint16_t i, uint64_t addr, uint32_t len,
+		     uint16_t flags, uint16_t next)
+{
+	uint8_t *p = gpa(f, q->desc + 16ULL * i, 16);
+	put_le64(p, addr);
+	put_le32(p + 8, len);
+	put_le16(p + 12, flags);
+	put_le16(p + 14, next);
+}
+
+/* Makes a chain of n descriptors available: bufs[i] = {addr, len, flags}. */
+static uint16_t chain(struct fx *f, unsigned int qi, unsigned int nb, const uint64_t *addr,
+		      const uint32_t *len, const uint16_t *flags)
+{
+	struct tq *q = &f->q[qi];
+	uint16_t head = q->next % QSIZE;
+
+	for (unsigned int i = 0; i < nb; i++) {
+		uint16_t d = (uint16_t)((q->next + i) % QSIZE);
+		bool last = i + 1 == nb;
+		desc_set(f, q, d, addr[i], len[i],
+			 (uint16_t)(flags[i] | (last ? 0 : VIRTQ_DESC_F_NEXT)),
+			 (uint16_t)((d + 1) % QSIZE));
+	}
+	q->next = (uint16_t)(q->next + nb);
+	put_le16(gpa(f, q->avail + 4 + 2ULL * (q->avail_idx % QSIZE), 2), head);
+	q->avail_idx++;
+	put_le16(gpa(f, q->avail + 2, 2), q->avail_idx);
+	return head;
+}
+
+static void notify(struct fx *f, unsigned int qi)
+{
+	virtio_pci_bar_write(virtio_net_transport(f->n), VIRTIO_PCI_NOTIFY_OFF + 4 * qi, 2, qi);
+}
+
+static uint16_t used_idx(struct fx *f, unsigned int qi)
+{
+	return get_le16(gpa(f, f->q[qi].used + 2, 2));
+}
+
+/* The next used element: head and length. */
+static void used_next(struct fx *f, unsigned int qi, uint32_t *head, uint32_t *len)
+{
+	struct tq *q = &f->q[qi];
+	uint8_t *u;
+
+	assert_true(used_idx(f, qi) != q->used_seen);
+	u = gpa(f, q->used + 4 + 8ULL * (q->used_seen % QSIZE), 8);
+	*head = get_le32(u);
+	*len = get_le32(u + 4);
+	q->used_seen++;
+}
+
+static void post_rx(struct fx *f, unsigned int slot, uint32_t len)
+{
+	uint64_t a = SLOT(slot);
+	uint16_t fl = VIRTQ_DESC_F_WRITE;
+	chain(f, VIRTIO_NET_RXQ, 1, &a, &len, &fl);
+}
+
+/* Sends frame with header hdr through a 2-descriptor chain and polls. */
+static void tx(struct fx *f, const uint8_t hdr[12], const uint8_t *frame, uint32_t len)
+{
+	uint64_t a[2] = { TXHDR_GPA, SLOT(10) };
+	uint32_t l[2] = { 12, len };
+	uint16_t fl[2] = { 0, 0 };
+
+	memcpy(gpa(f, TXHDR_GPA, 12), hdr, 12);
+	memcpy(gpa(f, SLOT(10), len), frame, len);
+	chain(f, VIRTIO_NET_TXQ, 2, a, l, fl);
+	notify(f, VIRTIO_NET_TXQ);
+	virtio_net_poll(f->n, VIRTIO_NET_TX_BUDGET);
+}
+
+static void make_frame(uint8_t *buf, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(i * 31 + seed * 7 + 3);
+}
+
+/* ---- tests ----------------------------------------------------------------------- */
+
+static void test_config(void **state)
+{
+	struct fx *f = *state;
+	struct virtio_pci *vp = virtio_net_transport(f->n);
+	uint64_t feat = offered(f);
+	uint8_t mac[6];
+
+	assert_true(feat & VIRTIO_BIT(VIRTIO_NET_F_MAC));
+	assert_true(feat & VIRTIO_BIT(VIRTIO_NET_F_STATUS));
+	assert_true(feat & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF));
+	assert_true(feat & VIRTIO_BIT(VIRTIO_NET_F_CSUM));
+	assert_true(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM));
+	assert_false(feat & VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4));
+	assert_false(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4));
+	for (unsigned int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)virtio_pci_bar_read(vp, VIRTIO_PCI_DEVCFG_OFF + i, 1);
+	assert_memory_equal(mac, MAC, 6);
+	assert_int_equal(virtio_pci_bar_read(vp, VIRTIO_PCI_DEVCFG_OFF + VIRTIO_NET_CFG_STATUS, 2),
+			 VIRTIO_NET_S_LINK_UP);
+	assert_int_equal(virtio_pci_dev(vp)->cfg[0x0A] | virtio_pci_dev(vp)->cfg[0x0B] << 8,
+			 0x0200);   /* class: Ethernet controller */
+}
+
+static void test_tx_plain(void **state)
+{
+	struct fx *f = *state;
+	uint8_t hdr[12] = { 0 }, frame[100];
+	uint32_t head, len;
+
+	make_frame(frame, sizeof(frame), 1);
+	tx(f, hdr, frame, sizeof(frame));
+	assert_int_equal(f->sent, 1);
+	assert_int_equal(f->last_len, sizeof(frame));
+	assert_memory_equal(f->last, frame, sizeof(frame));
+	used_next(f, VIRTIO_NET_TXQ, &head, &len);
+	assert_int_equal(head, 0);
+}
+
+/* RFC 1071 the slow way, for checking */
+static uint16_t ref_sum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static void test_tx_needs_csum(void **state)
+{
+	struct fx *f = *state;
+	uint8_t hdr[12] = { 0 }, frame[75];
+	const unsigned int start = 34, off = 6;   /* UDP after Ethernet + IPv4 */
+
+	make_frame(frame, sizeof(frame), 2);
+	/* the guest leaves the pseudo-header sum in the field */
+	frame[start + off] = 0x12;
+	frame[start + off + 1] = 0x34;
+	hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	put_le16(hdr + 6, start);
+	put_le16(hdr + 8, off);
+	tx(f, hdr, frame, sizeof(frame));
+	assert_int_equal(f->sent, 1);
+	/* the receiver's check: the region with the stored checksum, plus the
+	 * pseudo-header sum, gives all ones */
+	uint32_t v = ref_sum(f->last + start, sizeof(frame) - start) + 0x1234u;
+	v = (v & 0xffff) + (v >> 16);
+	assert_int_equal(v, 0xffff);
+	/* and nothing outside the checksum field changed */
+	f->last[start + off] = frame[start + off];
+	f->last[start + off + 1] = frame[start + off + 1];
+	assert_memory_equal(f->last, frame, sizeof(frame));
+}
+
+static void test_tx_hostile(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[100], hdr[12];
+	struct virtio_net_stats st;
+	uint32_t head, len;
+
+	make_frame(frame, sizeof(frame), 3);
+	/* GSO type although no TSO was offered */
+	memset(hdr, 0, 12); hdr[1] = 1;
+	tx(f, hdr, frame, sizeof(frame));
+	/* unknown header flags */
+	memset(hdr, 0, 12); hdr[0] = 0x80;
+	tx(f, hdr, frame, sizeof(frame));
+	/* checksum start past the end */
+	memset(hdr, 0, 12); hdr[0] = 1; put_le16(hdr + 6, 100); put_le16(hdr + 8, 0);
+	tx(f, hdr, frame, sizeof(frame));
+	/* checksum field straddling the end */
+	memset(hdr, 0, 12); hdr[0] = 1; put_le16(hdr + 6, 90); put_le16(hdr + 8, 9);
+	tx(f, hdr, frame, sizeof(frame));
+	/* huge offset (wrap-around attempt) */
+	memset(hdr, 0, 12); hdr[0] = 1; put_le16(hdr + 6, 20); put_le16(hdr + 8, 0xffff);
+	tx(f, hdr, frame, sizeof(frame));
+	/* a frame shorter than an Ethernet header */
+	memset(hdr, 0, 12);
+	tx(f, hdr, frame, 10);
+	assert_int_equal(f->sent, 0);
+	/* a chain shorter than the virtio header */
+	{
+		uint64_t a = TXHDR_GPA; uint32_t l = 8; uint16_t fl = 0;
+		chain(f, VIRTIO_NET_TXQ, 1, &a, &l, &fl);
+	}
+	/* a writable descriptor in a transmit chain */
+	{
+		uint64_t a[2] = { TXHDR_GPA, SLOT(10) }; uint32_t l[2] = { 12, 60 };
+		uint16_t fl[2] = { 0, VIRTQ_DESC_F_WRITE };
+		chain(f, VIRTIO_NET_TXQ, 2, a, l, fl);
+	}
+	/* a buffer outside guest RAM */
+	{
+		uint64_t a[2] = { TXHDR_GPA, RAM - 16 }; uint32_t l[2] = { 12, 4096 };
+		uint16_t fl[2] = { 0, 0 };
+		chain(f, VIRTIO_NET_TXQ, 2, a, l, fl);
+	}
+	notify(f, VIRTIO_NET_TXQ);
+	virtio_net_poll(f->n, VIRTIO_NET_TX_BUDGET);
+	assert_int_equal(f->sent, 0);
+	virtio_net_get_stats(f->n, &st);
+	assert_int_equal(st.tx_bad, 9);
+	/* every chain came back */
+	assert_int_equal(used_idx(f, VIRTIO_NET_TXQ), 9);
+	/* the device still works */
+	memset(hdr, 0, 12);
+	tx(f, hdr, frame, sizeof(frame));
+	assert_int_equal(f->sent, 1);
+	for (unsigned int i = 0; i < 10; i++)
+		used_next(f, VIRTIO_NET_TXQ, &head, &len);
+	assert_false(virtio_pci_status(virtio_net_transport(f->n)) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+static void test_tx_budget(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[60];
+	uint64_t a[2] = { TXHDR_GPA, SLOT(10) };
+	uint32_t l[2] = { 12, sizeof(frame) };
+	uint16_t fl[2] = { 0, 0 };
+
+	make_frame(frame, sizeof(frame), 4);
+	memset(gpa(f, TXHDR_GPA, 12), 0, 12);
+	memcpy(gpa(f, SLOT(10), sizeof(frame)), frame, sizeof(frame));
+	for (unsigned int i = 0; i < 8; i++)
+		chain(f, VIRTIO_NET_TXQ, 2, a, l, fl);
+	notify(f, VIRTIO_NET_TXQ);
+	assert_true(f->kicks > 0);
+	assert_int_equal(f->sent, 0);   /* the notify only kicks */
+	assert_true(virtio_net_poll(f->n, 3));
+	assert_int_equal(f->sent, 3);
+	assert_true(virtio_net_poll(f->n, 3));
+	assert_false(virtio_net_poll(f->n, 3));
+	assert_int_equal(f->sent, 8);
+}
+
+static void check_rx(struct fx *f, unsigned int slot, const uint8_t *frame, size_t len,
+		     uint16_t nbuf)
+{
+	uint8_t *h = gpa(f, SLOT(slot), 12 + len);
+
+	assert_int_equal(h[0], 0);
+	assert_int_equal(h[1], VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(get_le16(h + 10), nbuf);
+	assert_memory_equal(h + 12, frame, len);
+}
+
+static void test_rx_single(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[300];
+	uint32_t head, len;
+
+	/* a driver without mergeable buffers */
+	driver_init(f, VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF));
+	driver_ok(f);
+	make_frame(frame, sizeof(frame), 5);
+	post_rx(f, 0, 2048);
+	assert_int_equal(virtio_net_receive(f->n, frame, sizeof(frame)), 0);
+	used_next(f, VIRTIO_NET_RXQ, &head, &len);
+	assert_int_equal(len, 12 + sizeof(frame));
+	check_rx(f, 0, frame, sizeof(frame), 1);
+	/* without MRG_RXBUF a frame must fit one buffer: a small one is
+	 * returned empty and the frame dropped */
+	post_rx(f, 1, 100);
+	virtio_net_receive(f->n, frame, sizeof(frame));
+	used_next(f, VIRTIO_NET_RXQ, &head, &len);
+	assert_int_equal(len, 0);
+}
+
+static void test_rx_mergeable(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[200], got[200];
+	uint32_t head, len, lens[4];
+
+	make_frame(frame, sizeof(frame), 6);
+	for (unsigned int i = 0; i < 4; i++)
+		post_rx(f, i, 64);
+	assert_int_equal(virtio_net_receive(f->n, frame, sizeof(frame)), 0);
+	assert_int_equal(used_idx(f, VIRTIO_NET_RXQ), 4);
+	for (unsigned int i = 0; i < 4; i++) {
+		used_next(f, VIRTIO_NET_RXQ, &head, &len);
+		assert_int_equal(head, i);
+		lens[i] = len;
+	}
+	assert_int_equal(lens[0], 64);
+	assert_int_equal(lens[1], 64);
+	assert_int_equal(lens[2], 64);
+	assert_int_equal(lens[3], 212 - 192);
+	uint8_t *h = gpa(f, SLOT(0), 64);
+	assert_int_equal(get_le16(h + 10), 4);
+	memcpy(got, h + 12, 52);
+	memcpy(got + 52, gpa(f, SLOT(1), 64), 64);
+	memcpy(got + 116, gpa(f, SLOT(2), 64), 64);
+	memcpy(got + 180, gpa(f, SLOT(3), 20), 20);
+	assert_memory_equal(got, frame, sizeof(frame));
+}
+
+static void test_rx_exhaustion(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[100];
+	struct virtio_net_stats st;
+	uint32_t head, len;
+	int r;
+
+	/* no buffers posted: frames wait, up to the bound, then drop */
+	for (unsigned int i = 0; i < VIRTIO_NET_PENDING_MAX; i++) {
+		make_frame(frame, sizeof(frame), i);
+		assert_int_equal(virtio_net_receive(f->n, frame, sizeof(frame)), 0);
+	}
+	assert_false(virtio_net_can_receive(f->n));
+	r = virtio_net_receive(f->n, frame, sizeof(frame));
+	assert_int_equal(r, -ENOBUFS);
+	virtio_net_get_stats(f->n, &st);
+	assert_int_equal(st.rx_queued, VIRTIO_NET_PENDING_MAX);
+	assert_int_equal(st.rx_dropped, 1);
+	assert_int_equal(used_idx(f, VIRTIO_NET_RXQ), 0);
+	/* the guest posts buffers: the oldest frames go in, in order */
+	for (unsigned int i = 0; i < QSIZE; i++)
+		post_rx(f, i, 2048);
+	notify(f, VIRTIO_NET_RXQ);
+	assert_int_equal(used_idx(f, VIRTIO_NET_RXQ), QSIZE);
+	for (unsigned int i = 0; i < QSIZE; i++) {
+		used_next(f, VIRTIO_NET_RXQ, &head, &len);
+		assert_int_equal(len, 112);
+		make_frame(frame, sizeof(frame), i);
+		check_rx(f, head, frame, sizeof(frame), 1);
+	}
+	/* room again: the backend is resumed by the next poll, once */
+	assert_int_equal(f->resumes, 0);
+	virtio_net_poll(f->n, 1);
+	assert_int_equal(f->resumes, 1);
+	virtio_net_poll(f->n, 1);
+	assert_int_equal(f->resumes, 1);
+	assert_true(virtio_net_can_receive(f->n));
+}
+
+static void test_rx_mergeable_waits_for_room(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[200];
+	uint32_t head, len;
+
+	make_frame(frame, sizeof(frame), 7);
+	post_rx(f, 0, 64);
+	/* one 64-byte buffer is not enough: nothing is taken */
+	assert_int_equal(virtio_net_receive(f->n, frame, sizeof(frame)), 0);
+	assert_int_equal(used_idx(f, VIRTIO_NET_RXQ), 0);
+	post_rx(f, 1, 64);
+	post_rx(f, 2, 2048);
+	notify(f, VIRTIO_NET_RXQ);
+	assert_int_equal(used_idx(f, VIRTIO_NET_RXQ), 3);
+	used_next(f, VIRTIO_NET_RXQ, &head, &len);
+	assert_int_equal(head, 0);
+	assert_int_equal(get_le16(gpa(f, SLOT(0), 12) + 10), 3);
+}
+
+static void test_rx_hostile(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[100];
+	struct virtio_net_stats st;
+	uint32_t head, len;
+
+	make_frame(frame, sizeof(frame), 8);
+	/* a readable descriptor in a receive chain */
+	{
+		uint64_t a = SLOT(0); uint32_t l = 2048; uint16_t fl = 0;
+		chain(f, VIRTIO_NET_RXQ, 1, &a, &l, &fl);
+	}
+	/* a buffer smaller than the header */
+	post_rx(f, 1, 4);
+	/* a buffer outside guest RAM */
+	{
+		uint64_t a = RAM + 4096; uint32_t l = 2048; uint16_t fl = VIRTQ_DESC_F_WRITE;
+		chain(f, VIRTIO_NET_RXQ, 1, &a, &l, &fl);
+	}
+	post_rx(f, 3, 2048);
+	for (unsigned int i = 0; i < 4; i++)
+		virtio_net_receive(f->n, frame, sizeof(frame));
+	virtio_net_get_stats(f->n, &st);
+	assert_int_equal(st.rx_bad, 3);
+	assert_int_equal(st.rx_frames, 1);
+	for (unsigned int i = 0; i < 3; i++) {
+		used_next(f, VIRTIO_NET_RXQ, &head, &len);
+		assert_int_equal(len, 0);
+	}
+	used_next(f, VIRTIO_NET_RXQ, &head, &len);
+	assert_int_equal(len, 112);
+	check_rx(f, 3, frame, sizeof(frame), 1);
+	/* frames longer than any frame are refused outright */
+	assert_int_equal(virtio_net_receive(f->n, frame, VIRTIO_NET_MAX_FRAME + 1), -EINVAL);
+	assert_false(virtio_pci_status(virtio_net_transport(f->n)) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+static void test_rx_corrupt_ring(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[100];
+
+	make_frame(frame, sizeof(frame), 9);
+	/* the driver claims more buffers than the ring has */
+	put_le16(gpa(f, f->q[0].avail + 2, 2), QSIZE + 5);
+	virtio_net_receive(f->n, frame, sizeof(frame));
+	assert_true(virtio_pci_status(virtio_net_transport(f->n)) & VIRTIO_STATUS_NEEDS_RESET);
+	/* and then it just drops */
+	assert_int_equal(virtio_net_receive(f->n, frame, sizeof(frame)), -ENOBUFS);
+	assert_true(virtio_net_can_receive(f->n));
+}
+
+static void test_rx_before_driver_ok(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[100];
+
+	make_frame(frame, sizeof(frame), 10);
+	driver_init(f, 0);
+	post_rx(f, 0, 2048);
+	assert_int_equal(virtio_net_receive(f->n, frame, sizeof(frame)), -ENOBUFS);
+	assert_true(virtio_net_can_receive(f->n));
+	driver_ok(f);
+	assert_int_equal(virtio_net_receive(f->n, frame, sizeof(frame)), 0);
+	assert_int_equal(used_idx(f, VIRTIO_NET_RXQ), 1);
+}
+
+static void test_reset_drops_pending(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frame[100];
+	struct virtio_net_stats st;
+
+	make_frame(frame, sizeof(frame), 11);
+	for (unsigned int i = 0; i < 5; i++)
+		virtio_net_receive(f->n, frame, sizeof(frame));
+	driver_init(f, 0);   /* status 0: a reset */
+	driver_ok(f);
+	post_rx(f, 0, 2048);
+	notify(f, VIRTIO_NET_RXQ);
+	assert_int_equal(used_idx(f, VIRTIO_NET_RXQ), 0);
+	virtio_net_get_stats(f->n, &st);
+	assert_int_equal(st.rx_frames, 0);
+}
+
+static void test_snapshot(void **state)
+{
+	struct fx *f = *state;
+	struct snap s;
+
+	snap_init_save(&s);
+	assert_int_equal(virtio_net_snapshot(f->n, &s), 0);
+	struct snap l;
+	snap_init_load(&l, s.buf, s.len);
+	assert_int_equal(virtio_net_snapshot(f->n, &l), 0);
+	snap_free(&s);
+	uint8_t frame[64];
+	make_frame(frame, sizeof(frame), 12);
+	post_rx(f, 0, 2048);
+	assert_int_equal(virtio_net_receive(f->n, frame, sizeof(frame)), 0);
+	assert_int_equal(used_idx(f, VIRTIO_NET_RXQ), 1);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_config, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_tx_plain, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_tx_needs_csum, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_tx_hostile, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_tx_budget, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_rx_single, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_rx_mergeable, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_rx_exhaustion, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_rx_mergeable_waits_for_room, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_rx_hostile, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_rx_corrupt_ring, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_rx_before_driver_ok, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_reset_drops_pending, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
+};
+
+UNIT_SUITE(virtio_net, tests);
