@@ -12,19 +12,28 @@
 #include "display/display_dev.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "display/display.h"
 #include "display/input.h"
+#include "display/sdl.h"
 #include "display/vnc.h"
 #include "util/log.h"
 #include "vmm/dev/vga.h"
 #include "vmm/device.h"
+#include "vmm/evloop.h"
 #include "vmm/machine.h"
+#include "vmm/machine_ctl.h"
 
 struct display {
+	struct machine *m;
+	int closefd;               /* eventfd: the window was closed (1) or forced (2) */
 	struct vga *vga;
 	struct input *in;
 	struct vnc *vnc;
@@ -51,11 +60,51 @@ const char *display_vnc_address(struct display *d)
 	return d && d->vnc ? vnc_address(d->vnc) : NULL;
 }
 
+/* The SDL thread's close, carried to the event loop (machine_ctl.h's thread). */
+static void display_sdl_close(void *ctx, bool force)
+{
+	struct display *d = ctx;
+	uint64_t v = force ? 2 : 1;
+
+	if (write(d->closefd, &v, sizeof(v)) < 0) {
+		/* the counter is full: a close is pending anyway */
+	}
+}
+
+static void display_closefd_ready(void *opaque, uint32_t revents)
+{
+	struct display *d = opaque;
+	uint64_t v = 0;
+
+	(void)revents;
+	if (read(d->closefd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		return;
+	if (v >= 2 || machine_powerdown(d->m) < 0) {
+		log_info("the window was closed again: stopping the VM");
+		machine_stop(d->m);
+	} else {
+		log_info("the window was closed: pressed the ACPI power button (close it "
+			 "again within %d s to stop at once)", SDL_FORCE_MS / 1000);
+	}
+}
+
+static const char *display_state(void *ctx)
+{
+	struct display *d = ctx;
+
+	return machine_state(d->m) == MACHINE_PAUSED ? "paused" : "running";
+}
+
 static void display_dev_teardown(void *dev)
 {
 	struct display *d = dev;
 
+	sdl_stop(d->sdl);
 	vnc_stop(d->vnc);
+	if (d->closefd >= 0) {
+		evloop_del_fd(machine_evloop(d->m), d->closefd);
+		close(d->closefd);
+	}
 	free(d);
 }
 
@@ -73,6 +122,8 @@ static int display_setup(struct machine *m)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
+	d->m = m;
+	d->closefd = -1;
 	d->vga = machine_find(m, "vga");
 	d->in = machine_find(m, "input");
 	if (!d->vga) {
@@ -95,6 +146,25 @@ static int display_setup(struct machine *m)
 			return r;
 		}
 		log_info("%s: VNC server on %s", cfg->name, vnc_address(d->vnc));
+	}
+	if (cfg->display.mode & DISPLAY_SDL) {
+		struct vnc_source src = { vga_fb(d->vga), display_refresh, d };
+		struct sdl_host host = { display_sdl_close, display_state, d };
+		d->closefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (d->closefd < 0)
+			return -errno;
+		r = evloop_add_fd(machine_evloop(m), d->closefd, EPOLLIN, display_closefd_ready, d);
+		if (r < 0) {
+			close(d->closefd);
+			d->closefd = -1;
+			return r;
+		}
+		err[0] = '\0';
+		r = sdl_start(&d->sdl, &src, d->in, &host, cfg->name, err, sizeof(err));
+		if (r < 0) {
+			log_error("%s", err[0] ? err : strerror(-r));
+			return r;
+		}
 	}
 	return 0;
 }
