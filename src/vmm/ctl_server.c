@@ -57,8 +57,8 @@
 #include "util/util.h"
 #include "util/parse.h"
 #include "vmm/ctl_console.h"
+#include "vmm/ctl_input.h"
 #include "vmm/ctl_keys.h"
-#include "display/input.h"
 #include "vmm/dev/vga.h"
 #include "vmm/evloop.h"
 #include "vmm/machine.h"
@@ -136,55 +136,6 @@ static int ctl_m_screen_text(void *vm, char **text)
 	return v ? vga_screen_text(v, text) : -ENODEV;
 }
 
-/* The size reported is the mode's right after the render, which is the
- * picture's unless the guest switched modes in between. */
-static int ctl_m_screenshot(void *vm, const char *path, unsigned int *width,
-			    unsigned int *height)
-{
-	struct vga *v = machine_find(vm, "vga");
-	struct fb_mode mode;
-	int r;
-
-	if (!v)
-		return -ENODEV;
-	r = vga_screenshot(v, path, ctl_now_ns());
-	if (r)
-		return r;
-	fb_get_mode(vga_fb(v), &mode);
-	*width = mode.width;
-	*height = mode.height;
-	return 0;
-}
-
-/* Keys go through the machine's input router, to the PS/2 keyboard or
- * the virtio keyboard the guest drives. */
-static void ctl_m_key(void *vm, unsigned int code, bool down)
-{
-	struct input *in = machine_find(vm, "input");
-
-	if (in)
-		input_key(in, code, down);
-}
-
-/* Pixels of the screen as the registers describe it now. */
-static int ctl_m_pointer(void *vm, unsigned int x, unsigned int y, unsigned int buttons,
-			 bool *absolute)
-{
-	struct input *in = machine_find(vm, "input");
-	struct vga *v = machine_find(vm, "vga");
-	struct fb_mode mode = { .width = 640, .height = 480 };
-
-	if (!in)
-		return -ENODEV;
-	if (v)
-		vga_get_mode(v, &mode);
-	if (x >= mode.width || y >= mode.height)
-		return -ERANGE;
-	input_pointer_abs(in, (int)x, (int)y, mode.width, mode.height, 0, buttons);
-	*absolute = input_abs_active(in);
-	return 0;
-}
-
 static const char *ctl_m_vnc_address(void *vm)
 {
 	return display_vnc_address(machine_find(vm, "display"));
@@ -199,9 +150,9 @@ const struct ctl_machine_ops ctl_machine_ops = {
 	.stop = ctl_m_stop,
 	.resets = ctl_m_resets,
 	.screen_text = ctl_m_screen_text,
-	.screenshot = ctl_m_screenshot,
-	.key = ctl_m_key,
-	.pointer = ctl_m_pointer,
+	.screenshot = ctl_input_machine_screenshot,
+	.key = ctl_input_machine_key,
+	.pointer = ctl_input_machine_pointer,
 	.vnc_address = ctl_m_vnc_address,
 };
 
@@ -379,40 +330,6 @@ static void ctl_do_screen_text(struct ctl_server *s, struct ctl_client *c,
 	ctl_write_field(w, "text", chunk);
 }
 
-/* screenshot PATH: the VM process writes the file (it runs as the
- * client's user); a relative path would be the VM's working directory,
- * not the client's, so only absolute ones are taken. */
-static void ctl_do_screenshot(struct ctl_server *s, const struct ctl_request *rq,
-			      struct ctl_writer *w)
-{
-	const char *path = rq->argv[0];
-	unsigned int width = 0, height = 0;
-	struct stat st;
-	int r;
-
-	if (path[0] != '/') {
-		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "screenshot %.80s: the path must be "
-				"absolute (the VM process has its own working directory)", path);
-		return;
-	}
-	r = s->ops->screenshot ? s->ops->screenshot(s->vm, path, &width, &height) : -ENODEV;
-	if (r == -ENODEV) {
-		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no display");
-		return;
-	}
-	if (r) {
-		ctl_write_error(w, r == -ENOMEM || r == -EIO ? CTL_ERR_INTERNAL
-							     : CTL_ERR_BAD_ARGUMENT,
-				"cannot write %.80s: %s", path, strerror(-r));
-		return;
-	}
-	ctl_write_word(w, "ok");
-	ctl_write_field(w, "path", path);
-	ctl_write_field_u64(w, "width", width);
-	ctl_write_field_u64(w, "height", height);
-	ctl_write_field_u64(w, "bytes", stat(path, &st) == 0 ? (uint64_t)st.st_size : 0);
-}
-
 /* --- sendkey, type ------------------------------------------------------------ */
 
 static void ctl_client_pump(struct ctl_client *c);
@@ -473,105 +390,22 @@ static bool ctl_keys_start(struct ctl_server *s, struct ctl_client *c,
 	return true;
 }
 
-/* sendkey COMBO...: every combination checked before any key goes. */
-static bool ctl_do_sendkey(struct ctl_server *s, struct ctl_client *c,
-			   const struct ctl_request *rq, struct ctl_writer *w)
-{
-	struct ctl_key_event ev[CTL_ARGS_MAX * 2 * CTL_KEYS_COMBO_MAX];
-	size_t n = 0;
-
-	if (!ctl_keys_allowed(s, w))
-		return false;
-	for (unsigned int i = 0; i < rq->argc; i++) {
-		char bad[40];
-		int r = ctl_keys_combo(rq->argv[i], ev + n, bad, sizeof(bad));
-		if (r < 0) {
-			ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "sendkey %.60s: no key '%s' "
-					"(or a key twice, or more than %d; `ttyvm sendkey "
-					"--list` shows the names)", rq->argv[i], bad,
-					CTL_KEYS_COMBO_MAX);
-			return false;
-		}
-		n += (size_t)r;
-	}
-	return ctl_keys_start(s, c, ev, n, w);
-}
-
-/* type TEXT */
-static bool ctl_do_type(struct ctl_server *s, struct ctl_client *c,
+/* sendkey COMBO... and type TEXT: checked whole before any key goes. */
+static bool ctl_do_keys(struct ctl_server *s, struct ctl_client *c,
 			const struct ctl_request *rq, struct ctl_writer *w)
 {
-	const char *text = rq->argv[0];
-	size_t max = 4 * strlen(text) + 2, bad_at = 0;
 	struct ctl_key_event *ev;
+	size_t n;
 	bool later;
-	int r;
 
 	if (!ctl_keys_allowed(s, w))
 		return false;
-	if (!text[0]) {
-		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "type: the text is empty");
+	if (!(rq->cmd == CTL_CMD_SENDKEY ? ctl_input_sendkey_events(rq, &ev, &n, w)
+					 : ctl_input_type_events(rq, &ev, &n, w)))
 		return false;
-	}
-	ev = malloc(max * sizeof(*ev));
-	if (!ev) {
-		ctl_write_error(w, CTL_ERR_INTERNAL, "type: out of memory");
-		return false;
-	}
-	r = ctl_keys_text(text, ev, max, &bad_at);
-	if (r < 0) {
-		unsigned char ch = (unsigned char)text[bad_at];
-		if (ch >= 0x20 && ch < 0x7f)
-			ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "type: no key types '%c' "
-					"(character %zu); type takes ASCII", ch, bad_at + 1);
-		else
-			ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "type: no key types byte 0x%02x "
-					"(character %zu); type takes printable ASCII, \\n and "
-					"\\t", ch, bad_at + 1);
-		free(ev);
-		return false;
-	}
-	later = ctl_keys_start(s, c, ev, (size_t)r, w);
+	later = ctl_keys_start(s, c, ev, n, w);
 	free(ev);
 	return later;
-}
-
-/* pointer X Y [BUTTONS] */
-static void ctl_do_pointer(struct ctl_server *s, const struct ctl_request *rq,
-			   struct ctl_writer *w)
-{
-	uint64_t x, y, b = 0;
-	bool absolute = false;
-	int r;
-
-	if (parse_uint(rq->argv[0], 0, FB_MAX_DIM, &x) ||
-	    parse_uint(rq->argv[1], 0, FB_MAX_DIM, &y) ||
-	    (rq->argc > 2 && parse_uint(rq->argv[2], 0, 7, &b))) {
-		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "usage: pointer X Y [BUTTONS] (pixels; "
-				"BUTTONS 0-7: 1 left, 2 right, 4 middle)");
-		return;
-	}
-	if (!s->ops->pointer) {
-		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no pointer");
-		return;
-	}
-	if (s->ops->paused(s->vm)) {
-		ctl_write_error(w, CTL_ERR_STATE, "the VM is paused; resume it first");
-		return;
-	}
-	r = s->ops->pointer(s->vm, (unsigned int)x, (unsigned int)y, (unsigned int)b,
-			    &absolute);
-	if (r == -ERANGE) {
-		ctl_write_error(w, CTL_ERR_BAD_ARGUMENT, "pointer %llu %llu: outside the "
-				"screen", (unsigned long long)x, (unsigned long long)y);
-		return;
-	}
-	if (r) {
-		ctl_write_error(w, CTL_ERR_NOT_SUPPORTED, "this VM has no pointer");
-		return;
-	}
-	ctl_write_word(w, "ok");
-	ctl_write_field_u64(w, "absolute", absolute);
 }
 
 enum ctl_next {
@@ -654,14 +488,13 @@ static enum ctl_next ctl_dispatch(struct ctl_server *s, struct ctl_client *c,
 		ctl_do_screen_text(s, c, rq, w);
 		break;
 	case CTL_CMD_SCREENSHOT:
-		ctl_do_screenshot(s, rq, w);
+		ctl_input_screenshot(s->ops, s->vm, rq, w);
 		break;
 	case CTL_CMD_SENDKEY:
-		return ctl_do_sendkey(s, c, rq, w) ? CTL_NEXT_LATER : CTL_NEXT_REPLY;
 	case CTL_CMD_TYPE:
-		return ctl_do_type(s, c, rq, w) ? CTL_NEXT_LATER : CTL_NEXT_REPLY;
+		return ctl_do_keys(s, c, rq, w) ? CTL_NEXT_LATER : CTL_NEXT_REPLY;
 	case CTL_CMD_POINTER:
-		ctl_do_pointer(s, rq, w);
+		ctl_input_pointer(s->ops, s->vm, rq, w);
 		break;
 	default:
 		ctl_write_error(w, CTL_ERR_INTERNAL, "command not implemented");
