@@ -252,6 +252,14 @@ static void info_disk_text(const struct disk_config *d, char *buf, size_t len)
 		 d->readonly ? ", read-only" : "");
 }
 
+/* [display] mode as written in a definition. */
+static const char *info_display_word(enum display_mode m)
+{
+	static const char *const words[] = { "none", "sdl", "vnc", "sdl,vnc" };
+
+	return (unsigned int)m < 4 ? words[m] : "none";
+}
+
 static void info_text(const struct vmstore_vm *vm, const struct vm_config *cfg,
 		      const struct vmstore_files *f)
 {
@@ -284,6 +292,10 @@ static void info_text(const struct vmstore_vm *vm, const struct vm_config *cfg,
 			 cfg->serial.path ? " " : "", cfg->serial.path ? cfg->serial.path : "");
 		info_row("serial", buf);
 		info_row("acpi", cfg->acpi ? "yes" : "no");
+		snprintf(buf, sizeof(buf), "%s%s%s", info_display_word(cfg->display.mode),
+			 cfg->display.vnc_listen ? " vnc=" : "",
+			 cfg->display.vnc_listen ? cfg->display.vnc_listen : "");
+		info_row("display", buf);
 	} else {
 		info_row("error", vm->def_message);
 	}
@@ -337,6 +349,8 @@ static void info_json(const struct vmstore_vm *vm, const struct vm_config *cfg,
 		json_str(&j, "serial", info_word(list_serial_words, 4, (int)cfg->serial.kind));
 		json_str(&j, "serial_path", cfg->serial.path);
 		json_bool(&j, "acpi", cfg->acpi);
+		json_str(&j, "display", info_display_word(cfg->display.mode));
+		json_str(&j, "vnc_listen", cfg->display.vnc_listen);
 	}
 	json_str(&j, "definition", f->def);
 	json_str(&j, "data", f->data);

@@ -303,6 +303,76 @@ static void test_vncsnapshot_seabios(void **state)
 	stop_vm(&p);
 }
 
+/* GRUB's menu driven over VNC: 'e' opens the editor on the first entry. */
+static void test_vnc_drives_grub(void **state)
+{
+	char text[96];
+	(void)state;
+
+	harness_require_kvm();
+	snprintf(text, sizeof(text), "/tmp/ttyvm-grub-%d.txt", getpid());
+	unlink(text);
+	const char *argv[] = { "run", "--memory", "128M", "--serial", "none", "--cdrom",
+			       harness_guest("grub.iso"), "--screen-text", text, "--display",
+			       "vnc=127.0.0.1:45", NULL };
+	struct vm_proc p;
+	harness_spawn(&p, argv);
+	running_vm = p.pid;
+	if (!harness_wait_file(&p, text, "ttyvm CD-ROM test entry 7f3a", DISPLAY_TIMEOUT))
+		fail_msg("no GRUB menu; stderr:\n%s", p.err);
+	struct rfb c;
+	connect_or_fail(&c, 5945);
+	assert_int_equal(rfb_request(&c, false), 0);
+	assert_int_equal(rfb_read_update(&c, 10000), 1);
+	assert_int_equal(rfb_key(&c, 'e', true), 0);
+	usleep(100 * 1000);
+	assert_int_equal(rfb_key(&c, 'e', false), 0);
+	if (!harness_wait_file(&p, text, "echo \"ttyvm: entry chosen\"", 60))
+		fail_msg("GRUB's editor did not open after 'e' over VNC");
+	/* and the viewer was told: updates arrive for the new screen */
+	assert_int_equal(rfb_request(&c, true), 0);
+	assert_int_equal(rfb_read_update(&c, 10000), 1);
+	rfb_close(&c);
+	unlink(text);
+	stop_vm(&p);
+}
+
+/* A password (from the environment) is asked for; two viewers at once. */
+static void test_vnc_password_and_viewers(void **state)
+{
+	(void)state;
+	harness_require_kvm();
+	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
+			       "--memory", "64M", "--append", "tk.test=vbe", "--display",
+			       "vnc=127.0.0.1:46", NULL };
+	struct vm_proc p;
+	harness_spawn_env(&p, argv, "TTYVM_VNC_PASSWORD=sesame");
+	running_vm = p.pid;
+	if (!harness_wait_for(&p, "drawn", DISPLAY_TIMEOUT))
+		fail_msg("the guest did not draw; stderr:\n%s", p.err);
+	struct rfb c;
+	assert_int_equal(rfb_connect(&c, "127.0.0.1", 5946, 20000), -1);
+	assert_string_equal(c.err, "server wants authentication");
+	rfb_close(&c);
+	stop_vm(&p);
+
+	struct vm_proc q = start_kernel("vbe", "127.0.0.1:47");
+	if (!harness_wait_for(&q, "drawn", DISPLAY_TIMEOUT))
+		fail_msg("the guest did not draw; stderr:\n%s", q.err);
+	struct rfb a, b;
+	connect_or_fail(&a, 5947);
+	connect_or_fail(&b, 5947);
+	for (int i = 0; i < 2; i++) {
+		struct rfb *v = i ? &b : &a;
+		assert_int_equal(rfb_request(v, false), 0);
+		assert_int_equal(rfb_read_update(v, 10000), 1);
+		assert_int_equal(v->pix[3 * 640 + 5] & 0xFFFFFF, pattern(5, 3));
+	}
+	rfb_close(&a);
+	rfb_close(&b);
+	stop_vm(&q);
+}
+
 /* Runs a shell command with DISPLAY set; its exit status. */
 static int run_x(const char *disp, const char *cmd)
 {
@@ -413,6 +483,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_teardown(test_vnc_idle, teardown_vm),
 	cmocka_unit_test_teardown(test_vncsnapshot_seabios, teardown_vm),
 	cmocka_unit_test_teardown(test_sdl_xvfb, teardown_vm),
+	cmocka_unit_test_teardown(test_vnc_drives_grub, teardown_vm),
+	cmocka_unit_test_teardown(test_vnc_password_and_viewers, teardown_vm),
 };
 
 UNIT_SUITE(display, tests);
