@@ -370,10 +370,10 @@ static bool ctl_keys_allowed(struct ctl_server *s, struct ctl_writer *w)
 }
 
 /* Queues n events for c; true when its reply is to wait for them. */
-static bool ctl_keys_start(struct ctl_server *s, struct ctl_client *c,
+static bool ctl_keys_start(struct ctl_server *s, struct ctl_client *c, unsigned int hold_ms,
 			   const struct ctl_key_event *ev, size_t n, struct ctl_writer *w)
 {
-	int r = ctl_keys_play(s->keys, ev, n, CTL_KEYS_DELAY_MS, CTL_KEYS_HOLD_MS,
+	int r = ctl_keys_play(s->keys, ev, n, CTL_KEYS_DELAY_MS, hold_ms,
 			      ctl_keys_done, c);
 
 	if (r == -ENOSPC) {
@@ -403,7 +403,9 @@ static bool ctl_do_keys(struct ctl_server *s, struct ctl_client *c,
 	if (!(rq->cmd == CTL_CMD_SENDKEY ? ctl_input_sendkey_events(rq, &ev, &n, w)
 					 : ctl_input_type_events(rq, &ev, &n, w)))
 		return false;
-	later = ctl_keys_start(s, c, ev, n, w);
+	/* a combination is held; typed characters are not (a typist's pace) */
+	later = ctl_keys_start(s, c, rq->cmd == CTL_CMD_SENDKEY ? CTL_KEYS_HOLD_MS
+								: CTL_KEYS_DELAY_MS, ev, n, w);
 	free(ev);
 	return later;
 }
