@@ -23,7 +23,7 @@
  * be told to wait, so every frame it produces is handed over and the NIC
  * bounds its own queue (net.h).
  *
- * Limits: at most NET_SLIRP_MAX_FDS sockets are watched per NIC, so a
+ * Limits: at most NET_SLIRP_MAX_FDS (16) sockets are watched per NIC, so a
  * guest opening thousands of connections cannot take every event-loop
  * slot from the control socket and the display; the connections past
  * that limit stall (their sockets are not polled) until others close.
@@ -42,7 +42,7 @@
 #include "util/log.h"
 #include "vmm/evloop.h"
 
-#define NET_SLIRP_MAX_FDS 64
+#define NET_SLIRP_MAX_FDS 16
 #define NET_SLIRP_MAX_POLL 256   /* entries one slirp_pollfds_fill may add */
 
 struct slirp_slot {
