@@ -32,18 +32,6 @@
 
 unsigned int tk_vbe_w = 640, tk_vbe_h = 480;
 
-static u32 pci_read(u32 bdf, u32 reg)
-{
-	outl(0xCF8, 0x80000000u | (bdf << 8) | (reg & 0xFC));
-	return inl(0xCFC);
-}
-
-static void pci_write(u32 bdf, u32 reg, u32 v)
-{
-	outl(0xCF8, 0x80000000u | (bdf << 8) | (reg & 0xFC));
-	outl(0xCFC, v);
-}
-
 static void vbe_write(u16 reg, u16 v)
 {
 	outw(VBE_INDEX, reg);

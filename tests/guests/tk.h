@@ -44,6 +44,37 @@ static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) :
 static inline u16 inw(u16 port) { u16 v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline u32 inl(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
+/* PCI configuration mechanism #1 (bdf = bus << 8 | dev << 3 | fn) and MMIO */
+static inline u32 pci_read(u32 bdf, u32 reg)
+{
+	outl(0xCF8, 0x80000000u | (bdf << 8) | (reg & 0xFC));
+	return inl(0xCFC);
+}
+
+static inline void pci_write(u32 bdf, u32 reg, u32 v)
+{
+	outl(0xCF8, 0x80000000u | (bdf << 8) | (reg & 0xFC));
+	outl(0xCFC, v);
+}
+
+/* The address a memory BAR holds (64-bit BARs take two registers). */
+static inline u64 bar_addr(u32 bdf, u32 bar)
+{
+	u32 lo = pci_read(bdf, 0x10 + bar * 4);
+	u64 a = lo & ~0xFull;
+	if ((lo & 0x6) == 0x4)
+		a |= (u64)pci_read(bdf, 0x14 + bar * 4) << 32;
+	return a;
+}
+
+static inline u8 r8(u64 a) { return *(volatile u8 *)(uptr)a; }
+static inline u16 r16(u64 a) { return *(volatile u16 *)(uptr)a; }
+static inline u32 r32(u64 a) { return *(volatile u32 *)(uptr)a; }
+static inline void w8(u64 a, u8 v) { *(volatile u8 *)(uptr)a = v; }
+static inline void w16(u64 a, u16 v) { *(volatile u16 *)(uptr)a = v; }
+static inline void w32(u64 a, u32 v) { *(volatile u32 *)(uptr)a = v; }
+static inline void w64(u64 a, u64 v) { w32(a, (u32)v); w32(a + 4, (u32)(v >> 32)); }
+
 static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)(uptr)addr; }
 static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)(uptr)addr = v; }
 

@@ -83,35 +83,6 @@ struct dev {
 
 static struct dev devs[MAXDEV];
 
-static u32 pci_read(u32 bdf, u32 reg)
-{
-	outl(0xCF8, 0x80000000u | (bdf << 8) | (reg & 0xFC));
-	return inl(0xCFC);
-}
-
-static void pci_write(u32 bdf, u32 reg, u32 v)
-{
-	outl(0xCF8, 0x80000000u | (bdf << 8) | (reg & 0xFC));
-	outl(0xCFC, v);
-}
-
-static u64 bar_addr(u32 bdf, u32 bar)
-{
-	u32 lo = pci_read(bdf, 0x10 + bar * 4);
-	u64 a = lo & ~0xFull;
-	if ((lo & 0x6) == 0x4)
-		a |= (u64)pci_read(bdf, 0x14 + bar * 4) << 32;
-	return a;
-}
-
-static u8 r8(u64 a) { return *(volatile u8 *)(uptr)a; }
-static u16 r16(u64 a) { return *(volatile u16 *)(uptr)a; }
-static u32 r32(u64 a) { return *(volatile u32 *)(uptr)a; }
-static void w8(u64 a, u8 v) { *(volatile u8 *)(uptr)a = v; }
-static void w16(u64 a, u16 v) { *(volatile u16 *)(uptr)a = v; }
-static void w32(u64 a, u32 v) { *(volatile u32 *)(uptr)a = v; }
-static void w64(u64 a, u64 v) { w32(a, (u32)v); w32(a + 4, (u32)(v >> 32)); }
-
 static int find_caps(struct dev *d)
 {
 	u32 bdf = d->bdf;
