@@ -75,6 +75,29 @@ static inline void w16(u64 a, u16 v) { *(volatile u16 *)(uptr)a = v; }
 static inline void w32(u64 a, u32 v) { *(volatile u32 *)(uptr)a = v; }
 static inline void w64(u64 a, u64 v) { w32(a, (u32)v); w32(a + 4, (u32)(v >> 32)); }
 
+/* virtio-pci modern (virtio 1.2, 4.1.4): capabilities, common configuration
+ * layout (4.1.4.3), device status bits */
+#define VIRTIO_VENDOR  0x1AF4
+#define CAP_COMMON 1
+#define CAP_NOTIFY 2
+#define CAP_DEVICE 4
+#define COM_DFSELECT   0x00
+#define COM_DF         0x04
+#define COM_GFSELECT   0x08
+#define COM_GF         0x0C
+#define COM_STATUS     0x14
+#define COM_Q_SELECT   0x16
+#define COM_Q_SIZE     0x18
+#define COM_Q_ENABLE   0x1C
+#define COM_Q_NOFF     0x1E
+#define COM_Q_DESC     0x20
+#define COM_Q_DRIVER   0x28
+#define COM_Q_DEVICE   0x30
+#define ST_ACK 1
+#define ST_DRIVER 2
+#define ST_DRIVER_OK 4
+#define ST_FEATURES_OK 8
+
 static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)(uptr)addr; }
 static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)(uptr)addr = v; }
 

@@ -19,30 +19,7 @@
  */
 #include "tk.h"
 
-#define VIRTIO_VENDOR        0x1AF4
 #define VIRTIO_INPUT_MODERN  0x1052
-
-#define CAP_COMMON 1
-#define CAP_NOTIFY 2
-#define CAP_DEVICE 4
-
-#define COM_DFSELECT   0x00
-#define COM_DF         0x04
-#define COM_GFSELECT   0x08
-#define COM_GF         0x0C
-#define COM_STATUS     0x14
-#define COM_Q_SELECT   0x16
-#define COM_Q_SIZE     0x18
-#define COM_Q_ENABLE   0x1C
-#define COM_Q_NOFF     0x1E
-#define COM_Q_DESC     0x20
-#define COM_Q_DRIVER   0x28
-#define COM_Q_DEVICE   0x30
-
-#define ST_ACK 1
-#define ST_DRIVER 2
-#define ST_DRIVER_OK 4
-#define ST_FEATURES_OK 8
 
 /* virtio_input_config */
 #define CFG_SELECT 0

@@ -17,25 +17,7 @@
  */
 #include "tk.h"
 
-#define VIRTIO_VENDOR     0x1AF4
 #define VIRTIO_NET_MODERN 0x1041
-
-#define CAP_COMMON 1
-#define CAP_NOTIFY 2
-#define CAP_DEVICE 4
-
-#define COM_DFSELECT   0x00
-#define COM_DF         0x04
-#define COM_GFSELECT   0x08
-#define COM_GF         0x0C
-#define COM_STATUS     0x14
-#define COM_Q_SELECT   0x16
-#define COM_Q_SIZE     0x18
-#define COM_Q_ENABLE   0x1C
-#define COM_Q_NOFF     0x1E
-#define COM_Q_DESC     0x20
-#define COM_Q_DRIVER   0x28
-#define COM_Q_DEVICE   0x30
 
 #define QSIZE 8
 #define BUFSZ 2048
