@@ -77,6 +77,13 @@ static const struct vmdef_choice vmdef_disk_formats[] = {
 	{ NULL, 0 },
 };
 
+/* [display] input: the virtio input devices (VM_INPUT_* bits, --input) */
+static const struct vmdef_choice vmdef_input_devices[] = {
+	{ "tablet", VM_INPUT_TABLET }, { "keyboard", VM_INPUT_KEYBOARD },
+	{ "tablet,keyboard", VM_INPUT_TABLET | VM_INPUT_KEYBOARD },
+	{ "none", VM_INPUT_NONE }, { NULL, 0 },
+};
+
 static const struct vmdef_choice vmdef_display_modes[] = {
 	{ "none", DISPLAY_NONE }, { "sdl", DISPLAY_SDL }, { "vnc", DISPLAY_VNC },
 	{ "sdl,vnc", DISPLAY_SDL_VNC }, { "vnc,sdl", DISPLAY_SDL_VNC }, { NULL, 0 },
@@ -186,6 +193,10 @@ const struct vmdef_key vmdef_keys[K_COUNT] = {
 		F(display.vnc_password_file), .flags = KF_INPUT,
 		.help = "file whose first line is the VNC password (8 characters at most; "
 			"default: $TTYVM_VNC_PASSWORD, else no password)" },
+	[K_DISPLAY_INPUT] = { S_DISPLAY, "input", VT_ENUM, F(input),
+		.choices = vmdef_input_devices, .def = "tablet",
+		.help = "virtio input devices (--input): tablet (an absolute pointer), "
+			"keyboard, tablet,keyboard or none" },
 };
 
 #undef F

@@ -344,6 +344,9 @@ static const struct bad_case bad_cases[] = {
 	  ":4: [display] vnc_listen = a b:1: expected", NULL },
 	{ "[vm]\nkernel = bzImage\n[display]\nvnc_password_file = nope\n",
 	  ":4: [display] vnc_password_file = @D@/nope: No such file or directory", NULL },
+	{ "[vm]\nkernel = bzImage\n[display]\ninput = mouse\n",
+	  ":4: [display] input = mouse: not allowed; use one of: tablet, keyboard, "
+	  "tablet,keyboard, none", NULL },
 	{ "[vm]\nkernel = bzImage\n[display]\nvnc_password = secret\n",
 	  ":4: [display] vnc_password: unknown key; [display] takes mode, vnc_listen, "
 	  "vnc_password_file", NULL },
@@ -849,6 +852,18 @@ static void test_round_trip(void **state)
 	assert_non_null(strstr(text, "\nmode = sdl,vnc\n"));
 	assert_non_null(strstr(text, "\nvnc_listen = *\n"));
 	free(text);
+	/* [display] input: each choice round-trips (the default is a tablet) */
+	assert_int_equal(cfg.input, VM_INPUT_TABLET);
+	static const unsigned int inputs[] = { VM_INPUT_KEYBOARD, VM_INPUT_NONE,
+					       VM_INPUT_TABLET | VM_INPUT_KEYBOARD };
+	for (size_t i = 0; i < ARRAY_SIZE(inputs); i++) {
+		cfg.input = inputs[i];
+		round_trip(path, &cfg);
+	}
+	text = read_text(path);
+	assert_non_null(strstr(text, "\ninput = tablet,keyboard\n"));
+	free(text);
+	cfg.input = VM_INPUT_TABLET;
 	cfg.display.mode = DISPLAY_VNC;
 	free(cfg.display.vnc_listen);
 	cfg.display.vnc_listen = strdup("host:port");
