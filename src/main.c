@@ -63,7 +63,8 @@ static const struct cli_verb *verb_find(const char *name)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: ttyvm VERB [options]   (ttyvm VERB --help for details)\n\n"
+	fprintf(out, "usage: ttyvm VERB [options]   (ttyvm VERB --help for details)\n"
+		     "       ttyvm                  on a terminal: the VM manager (? for help)\n\n"
 		     "ttyvm %s - a virtualization workstation for the terminal.\n\nVerbs:\n",
 		PACKAGE_VERSION);
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
