@@ -20,7 +20,8 @@
  *
  * Output buffer: one byte at a time is in the output buffer (OBF).  When
  * the guest reads it, the next byte is taken at once - controller replies
- * first, then keyboard, then mouse - so the interrupt line falls and rises
+ * first, then keyboard, then mouse, each device its command reply before
+ * its input (ps2.c) - so the interrupt line falls and rises
  * again, one edge per byte.  IRQ 1 is high while a keyboard/controller byte
  * waits and the command byte enables it, IRQ 12 likewise for mouse bytes.
  *
@@ -117,10 +118,9 @@ static void i8042_refill(struct i8042 *c)
 		i8042_put_out(c, (uint8_t)v, (v & I8042_CTL_AUX) != 0);
 		goto out;
 	}
-	while (c->kbd.q.count && !(ctr & I8042_CTR_KBDDIS)) {
-		uint8_t b = ps2_queue_pop(&c->kbd.q);
+	while (ps2_kbd_ready(&c->kbd) && !(ctr & I8042_CTR_KBDDIS)) {
+		uint8_t b = ps2_kbd_take(&c->kbd);
 
-		c->kbd.last = b;
 		if (ctr & I8042_CTR_XLATE) {
 			if (b == 0xF0) {
 				c->xlate_break = true;
@@ -134,11 +134,8 @@ static void i8042_refill(struct i8042 *c)
 		i8042_put_out(c, b, false);
 		goto out;
 	}
-	if (c->mouse.q.count && !(ctr & I8042_CTR_AUXDIS)) {
-		uint8_t b = ps2_queue_pop(&c->mouse.q);
-		c->mouse.last = b;
-		i8042_put_out(c, b, true);
-	}
+	if (ps2_mouse_ready(&c->mouse) && !(ctr & I8042_CTR_AUXDIS))
+		i8042_put_out(c, ps2_mouse_take(&c->mouse), true);
 out:
 	i8042_update_irq(c);
 }
@@ -367,7 +364,7 @@ void i8042_mouse_input(struct i8042 *c, int dx, int dy, int dz, unsigned int but
  */
 int i8042_snapshot(struct i8042 *c, struct snap *s)
 {
-	uint32_t version = 1;
+	uint32_t version = 2;      /* 2: the devices' reply queues */
 	uint8_t ram[sizeof(c->ram)];
 	uint8_t outport, outbuf, pending, ctl_count;
 	bool obf, aux_obf, cmd_last, xlate_break;
@@ -402,8 +399,8 @@ int i8042_snapshot(struct i8042 *c, struct snap *s)
 	snap_u8(s, &ctl_count);
 	for (unsigned int i = 0; i < I8042_CTL_QUEUE; i++)
 		snap_u16(s, &ctl[i]);
-	ps2_kbd_snapshot(&kbd, s);
-	ps2_mouse_snapshot(&mouse, s);
+	ps2_kbd_snapshot(&kbd, s, version);
+	ps2_mouse_snapshot(&mouse, s, version);
 
 	if (snap_loading(s) && !snap_error(s)) {
 		bool ok = ctl_count <= I8042_CTL_QUEUE && (!aux_obf || obf) &&

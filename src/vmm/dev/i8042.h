@@ -65,7 +65,9 @@ void i8042_write_cmd(struct i8042 *c, uint8_t val);
  * 74" for releasing Right).  The keyboard converts them if the guest chose
  * set 1; the controller converts set 2 to set 1 on the way out when the
  * command byte's translation bit is on.  The whole event is dropped when
- * the keyboard's queue cannot hold it or scanning is disabled.
+ * the keyboard's queue cannot hold it (the first such event leaves an
+ * overrun code) or scanning is disabled; while a keyboard command awaits
+ * its argument the event is queued and delivered after the argument.
  */
 void i8042_kbd_input(struct i8042 *c, const uint8_t *set2_bytes, size_t len);
 

@@ -14,9 +14,50 @@
  * What it leaves to others: the controller (i8042.c) moves bytes from
  * these queues to the guest, translates set 2 to set 1 when its command
  * byte says so, and holds the lock.  Scancode set 3 may be selected but
- * the keyboard keeps sending set 2; typematic repeat is the host's.  A
- * command clears the device's pending output, as real devices do, so a
- * reply always fits; input that does not fit is dropped whole.
+ * the keyboard keeps sending set 2; typematic repeat is the host's.
+ *
+ * Output: each device has two queues.  The reply to the last command byte
+ * (ACK, ID, status, echo...) goes to the controller before any queued
+ * input, so a driver that sends ED and waits for FA gets FA, not a key
+ * typed earlier (the Technical Reference: "response codes do not occupy a
+ * buffer position"; QEMU's hw/input/ps2.c does the same).  A new command
+ * byte replaces a reply the controller has not taken yet - a device
+ * answers only its latest command - so replies stay bounded.  Input is
+ * user data and survives commands, except where listed below; while a
+ * command waits for its argument, input is still queued but held back
+ * until the argument came, so its second ACK is not preceded by a key.
+ * Input that does not fit is dropped whole, never split.
+ *
+ * Which keyboard commands drop queued scancodes (the Technical Reference
+ * has the keyboard clear its buffer for F0, F4-FA and FF; this model
+ * clears only where the queued bytes became wrong or unwanted):
+ *   FF reset, F5 default-disable, F6 set-default: dropped (the guest is
+ *      starting over; set 2 is restored, so set-1 bytes would be wrong).
+ *   F0 set scancode set: dropped when the set changes (queued bytes are
+ *      in the old set); kept for a get or the same set.
+ *   F4 enable: kept (only keys typed while scanning was on can be
+ *      queued, so they are input the guest has not read yet).
+ *   ED LEDs, F3 typematic: kept, held until the argument.
+ *   EE echo, F2 identify, FE resend, F7-FA, unknown (FE): kept.
+ * Which mouse commands drop queued packets (a real mouse keeps no queue,
+ * only movement counters, which most commands reset; the queue here holds
+ * the host's motion, worth keeping unless the guest turned reports off):
+ *   FF reset, F6 defaults, F5 disable, F0 remote mode, EE wrap mode:
+ *      dropped (no stream reports are wanted after them).
+ *   F3 rate: kept, held until the argument - unless the IntelliMouse
+ *      knock changed the packet size, then dropped.  E8 resolution: kept,
+ *      held until the argument.
+ *   E6/E7 scaling, E9 status, EA stream, EB read, EC, F2 identify, F4
+ *      enable, FE resend, unknown (FE): kept.
+ *   Any command while a packet is part sent drops the rest of that packet
+ *   (the host interrupted its transmission), so the reply does not land
+ *   inside a packet and the packets after it stay framed.
+ *
+ * Keyboard overrun: as the Technical Reference's keyboard does when its
+ * buffer fills, the first key event that does not fit leaves one overrun
+ * code (00 in sets 2 and 3, which the 8042 translates to FF; FF in set 1)
+ * in the queue's last byte; later events are dropped until there is room
+ * again.  The mouse has no overrun code: packets that do not fit are lost.
  */
 #include "vmm/dev/ps2.h"
 
@@ -81,13 +122,19 @@ static bool ps2_queue_push(struct ps2_queue *q, uint8_t b)
 	return true;
 }
 
-uint8_t ps2_queue_pop(struct ps2_queue *q)
+static uint8_t ps2_queue_pop(struct ps2_queue *q)
 {
 	uint8_t b = q->buf[q->head];
 
 	q->head = (q->head + 1) % PS2_QUEUE_SIZE;
 	q->count--;
 	return b;
+}
+
+/* The newest byte; the queue must not be empty. */
+static uint8_t ps2_queue_last(const struct ps2_queue *q)
+{
+	return q->buf[(q->head + q->count - 1) % PS2_QUEUE_SIZE];
 }
 
 static void ps2_queue_clear(struct ps2_queue *q)
@@ -116,15 +163,71 @@ static void ps2_queue_snapshot(struct ps2_queue *q, struct snap *s)
 	}
 }
 
-/* Replies to a command always fit: the queue was cleared for it. */
+/* ---- replies ----------------------------------------------------------- */
+
+static void ps2_reply_clear(struct ps2_reply *r)
+{
+	r->pos = r->count = 0;
+}
+
+/* Replies never exceed PS2_REPLY_SIZE after a clear; more is dropped. */
+static void ps2_reply_push(struct ps2_reply *r, uint8_t b)
+{
+	if (r->count < PS2_REPLY_SIZE)
+		r->buf[r->count++] = b;
+}
+
+static bool ps2_reply_ready(const struct ps2_reply *r)
+{
+	return r->pos < r->count;
+}
+
+static uint8_t ps2_reply_pop(struct ps2_reply *r)
+{
+	uint8_t b = r->buf[r->pos++];
+
+	if (r->pos == r->count)
+		ps2_reply_clear(r);
+	return b;
+}
+
+/*
+ * Stored as the bytes still to send; record version 1 had none (its
+ * replies sat in the input queue).  The caller commits a loaded reply.
+ */
+static void ps2_reply_snapshot(struct ps2_reply *r, struct snap *s, uint32_t version)
+{
+	uint8_t lin[PS2_REPLY_SIZE] = { 0 };
+	uint8_t count = 0;
+
+	if (version < 2) {
+		if (snap_loading(s))
+			ps2_reply_clear(r);
+		return;
+	}
+	for (unsigned int i = r->pos; i < r->count && i < PS2_REPLY_SIZE; i++)
+		lin[count++] = r->buf[i];
+	snap_u8(s, &count);
+	snap_bytes(s, lin, sizeof(lin));
+	if (snap_loading(s) && !snap_error(s)) {
+		if (count > PS2_REPLY_SIZE) {
+			snap_fail(s, -EINVAL);
+			return;
+		}
+		memcpy(r->buf, lin, sizeof(lin));
+		r->pos = 0;
+		r->count = count;
+	}
+}
+
 static void kbd_reply(struct ps2_kbd *k, uint8_t b)
 {
-	(void)ps2_queue_push(&k->q, b);
+	ps2_reply_push(&k->r, b);
 }
 
 static void mouse_reply(struct ps2_mouse *m, uint8_t b)
 {
-	(void)ps2_queue_push(&m->q, b);
+	ps2_reply_push(&m->r, b);
 }
 
 /* ---- keyboard ---------------------------------------------------------- */
@@ -157,44 +260,51 @@ static size_t kbd_set2_to_set1(const uint8_t *in, size_t len, uint8_t *out)
 	return n;
 }
 
+/* What a full buffer leaves behind, in the set the keyboard sends. */
+static uint8_t kbd_overrun_code(const struct ps2_kbd *k)
+{
+	return k->set == 1 ? 0xFF : 0x00;
+}
+
+/* Argument byte of a pending command; see the table at the top. */
+static void kbd_argument(struct ps2_kbd *k, uint8_t cmd, uint8_t b)
+{
+	switch (cmd) {
+	case 0xED:                          /* set LEDs */
+		k->leds = b & 0x07;
+		kbd_reply(k, PS2_ACK);
+		break;
+	case 0xF3:                          /* typematic rate/delay */
+		k->typematic = b & 0x7F;
+		kbd_reply(k, PS2_ACK);
+		break;
+	case 0xF0:                          /* get/set scancode set */
+		if (b == 0) {
+			kbd_reply(k, PS2_ACK);
+			kbd_reply(k, k->set);
+		} else if (b <= 3) {
+			if (b != k->set)    /* queued bytes are in the old set */
+				ps2_queue_clear(&k->q);
+			k->set = b;
+			kbd_reply(k, PS2_ACK);
+		} else {
+			kbd_reply(k, PS2_RESEND);
+		}
+		break;
+	}
+}
+
 void ps2_kbd_write(struct ps2_kbd *k, uint8_t b)
 {
 	uint8_t cmd = k->pending;
 
+	/* the keyboard answers only its latest command */
+	ps2_reply_clear(&k->r);
 	if (cmd) {
 		k->pending = 0;
-		ps2_queue_clear(&k->q);
-		switch (cmd) {
-		case 0xED:                  /* set LEDs */
-			k->leds = b & 0x07;
-			kbd_reply(k, PS2_ACK);
-			break;
-		case 0xF3:                  /* typematic rate/delay */
-			k->typematic = b & 0x7F;
-			kbd_reply(k, PS2_ACK);
-			break;
-		case 0xF0:                  /* get/set scancode set */
-			if (b == 0) {
-				kbd_reply(k, PS2_ACK);
-				kbd_reply(k, k->set);
-			} else if (b <= 3) {
-				k->set = b;
-				kbd_reply(k, PS2_ACK);
-			} else {
-				kbd_reply(k, PS2_RESEND);
-			}
-			break;
-		}
+		kbd_argument(k, cmd, b);
 		return;
 	}
-
-	if (b == 0xFE) {                    /* resend */
-		ps2_queue_clear(&k->q);
-		kbd_reply(k, k->last);
-		return;
-	}
-	/* a command makes the keyboard drop its pending output */
-	ps2_queue_clear(&k->q);
 	switch (b) {
 	case 0xED:
 	case 0xF3:
@@ -215,11 +325,13 @@ void ps2_kbd_write(struct ps2_kbd *k, uint8_t b)
 		kbd_reply(k, PS2_ACK);
 		break;
 	case 0xF5:                          /* defaults, scanning off */
+		ps2_queue_clear(&k->q);
 		kbd_defaults(k);
 		k->scanning = false;
 		kbd_reply(k, PS2_ACK);
 		break;
 	case 0xF6:                          /* defaults, scanning on */
+		ps2_queue_clear(&k->q);
 		kbd_defaults(k);
 		k->scanning = true;
 		kbd_reply(k, PS2_ACK);
@@ -227,7 +339,11 @@ void ps2_kbd_write(struct ps2_kbd *k, uint8_t b)
 	case 0xF7: case 0xF8: case 0xF9: case 0xFA:  /* set 3 key modes */
 		kbd_reply(k, PS2_ACK);
 		break;
+	case 0xFE:                          /* resend */
+		kbd_reply(k, k->last);
+		break;
 	case 0xFF:                          /* reset and self-test */
+		ps2_queue_clear(&k->q);
 		kbd_defaults(k);
 		k->scanning = true;
 		kbd_reply(k, PS2_ACK);
@@ -239,9 +355,23 @@ void ps2_kbd_write(struct ps2_kbd *k, uint8_t b)
 	}
 }
 
+bool ps2_kbd_ready(const struct ps2_kbd *k)
+{
+	return ps2_reply_ready(&k->r) || (k->q.count && !k->pending);
+}
+
+uint8_t ps2_kbd_take(struct ps2_kbd *k)
+{
+	uint8_t b = ps2_reply_ready(&k->r) ? ps2_reply_pop(&k->r) : ps2_queue_pop(&k->q);
+
+	k->last = b;
+	return b;
+}
+
 void ps2_kbd_reset(struct ps2_kbd *k)
 {
 	ps2_queue_clear(&k->q);
+	ps2_reply_clear(&k->r);
 	kbd_defaults(k);
 	k->scanning = true;
 	k->last = 0;
@@ -251,21 +381,28 @@ bool ps2_kbd_input(struct ps2_kbd *k, const uint8_t *set2, size_t len)
 {
 	uint8_t conv[PS2_QUEUE_SIZE];
 	const uint8_t *p = set2;
+	unsigned int room = ps2_queue_room(&k->q);
+	uint8_t overrun = kbd_overrun_code(k);
 
-	if (!len || len > PS2_QUEUE_SIZE || !k->scanning || k->pending)
+	/* an event as long as the whole queue never fits: not an overrun */
+	if (!len || len >= PS2_QUEUE_SIZE || !k->scanning)
 		return false;
 	if (k->set == 1) {
 		len = kbd_set2_to_set1(set2, len, conv);
 		p = conv;
 	}
-	if (len > ps2_queue_room(&k->q))
+	/* the last free byte is kept for the overrun code */
+	if (len >= room) {
+		if (room && !(k->q.count && ps2_queue_last(&k->q) == overrun))
+			ps2_queue_push(&k->q, overrun);
 		return false;
+	}
 	for (size_t i = 0; i < len; i++)
 		ps2_queue_push(&k->q, p[i]);
 	return true;
 }
 
-void ps2_kbd_snapshot(struct ps2_kbd *k, struct snap *s)
+void ps2_kbd_snapshot(struct ps2_kbd *k, struct snap *s, uint32_t version)
 {
 	ps2_queue_snapshot(&k->q, s);
 	snap_u8(s, &k->set);
@@ -274,6 +411,7 @@ void ps2_kbd_snapshot(struct ps2_kbd *k, struct snap *s)
 	snap_u8(s, &k->typematic);
 	snap_u8(s, &k->pending);
 	snap_u8(s, &k->last);
+	ps2_reply_snapshot(&k->r, s, version);
 	if (snap_loading(s) && !snap_error(s) &&
 	    (k->set < 1 || k->set > 3 ||
 	     (k->pending != 0 && k->pending != 0xED && k->pending != 0xF3 &&
@@ -307,8 +445,12 @@ static unsigned int mouse_packet_len(const struct ps2_mouse *m)
 	return m->id == 3 ? 4 : 3;
 }
 
-/* One packet of at most +-255 per axis (PS/2 y is positive up). */
-static void mouse_packet(struct ps2_mouse *m, int dx, int dy_up, int dz)
+/*
+ * One packet of at most +-255 per axis (PS/2 y is positive up) into pkt;
+ * returns its length.
+ */
+static unsigned int mouse_packet(const struct ps2_mouse *m, int dx, int dy_up, int dz,
+				 uint8_t pkt[4])
 {
 	uint8_t b0 = 0x08 | (m->buttons & 0x07);
 
@@ -316,11 +458,44 @@ static void mouse_packet(struct ps2_mouse *m, int dx, int dy_up, int dz)
 		b0 |= 0x10;
 	if (dy_up < 0)
 		b0 |= 0x20;
-	mouse_reply(m, b0);
-	mouse_reply(m, (uint8_t)(dx & 0xFF));
-	mouse_reply(m, (uint8_t)(dy_up & 0xFF));
-	if (m->id == 3)
-		mouse_reply(m, (uint8_t)(dz & 0xFF));
+	pkt[0] = b0;
+	pkt[1] = (uint8_t)(dx & 0xFF);
+	pkt[2] = (uint8_t)(dy_up & 0xFF);
+	pkt[3] = (uint8_t)(dz & 0xFF);
+	return mouse_packet_len(m);
+}
+
+/*
+ * The rest of a packet the controller has begun to take: every queued
+ * packet has the current length (a length change clears the queue), so
+ * a count that is no multiple of it means the oldest is part sent.
+ */
+static void mouse_drop_part_sent(struct ps2_mouse *m)
+{
+	unsigned int part = m->q.count % mouse_packet_len(m);
+
+	while (part--)
+		(void)ps2_queue_pop(&m->q);
+}
+
+/* Argument byte of a pending command; see the table at the top. */
+static void mouse_argument(struct ps2_mouse *m, uint8_t cmd, uint8_t b)
+{
+	if (cmd == 0xF3) {
+		m->rate = b;
+		m->hist[0] = m->hist[1];
+		m->hist[1] = m->hist[2];
+		m->hist[2] = b;
+		/* IntelliMouse knock: rates 200, 100, 80 */
+		if (m->hist[0] == 200 && m->hist[1] == 100 && m->hist[2] == 80 &&
+		    m->id != 3) {
+			m->id = 3;
+			ps2_queue_clear(&m->q);     /* 3-byte packets queued */
+		}
+	} else {                            /* 0xE8 */
+		m->res = b & 3;
+	}
+	mouse_reply(m, PS2_ACK);
 }
 
 void ps2_mouse_write(struct ps2_mouse *m, uint8_t b)
@@ -331,29 +506,14 @@ void ps2_mouse_write(struct ps2_mouse *m, uint8_t b)
 		mouse_reply(m, b);          /* wrap mode echoes */
 		return;
 	}
+	/* the mouse answers only its latest command */
+	ps2_reply_clear(&m->r);
+	mouse_drop_part_sent(m);
 	if (cmd) {
 		m->pending = 0;
-		ps2_queue_clear(&m->q);
-		if (cmd == 0xF3) {
-			m->rate = b;
-			m->hist[0] = m->hist[1];
-			m->hist[1] = m->hist[2];
-			m->hist[2] = b;
-			/* IntelliMouse knock: rates 200, 100, 80 */
-			if (m->hist[0] == 200 && m->hist[1] == 100 && m->hist[2] == 80)
-				m->id = 3;
-		} else {                    /* 0xE8 */
-			m->res = b & 3;
-		}
-		mouse_reply(m, PS2_ACK);
+		mouse_argument(m, cmd, b);
 		return;
 	}
-	if (b == 0xFE) {
-		ps2_queue_clear(&m->q);
-		mouse_reply(m, m->last);
-		return;
-	}
-	ps2_queue_clear(&m->q);
 	switch (b) {
 	case 0xE6:
 		m->scale21 = false;
@@ -380,19 +540,26 @@ void ps2_mouse_write(struct ps2_mouse *m, uint8_t b)
 		m->remote = false;
 		mouse_reply(m, PS2_ACK);
 		break;
-	case 0xEB:                          /* read data (remote mode) */
+	case 0xEB: {                        /* read data (remote mode) */
+		uint8_t pkt[4];
+		unsigned int n = mouse_packet(m, 0, 0, 0, pkt);
+
 		mouse_reply(m, PS2_ACK);
-		mouse_packet(m, 0, 0, 0);
+		for (unsigned int i = 0; i < n; i++)
+			mouse_reply(m, pkt[i]);
 		break;
+	}
 	case 0xEC:
 		m->wrap = false;
 		mouse_reply(m, PS2_ACK);
 		break;
 	case 0xEE:
+		ps2_queue_clear(&m->q);
 		m->wrap = true;
 		mouse_reply(m, PS2_ACK);
 		break;
 	case 0xF0:
+		ps2_queue_clear(&m->q);
 		m->remote = true;
 		mouse_reply(m, PS2_ACK);
 		break;
@@ -405,14 +572,20 @@ void ps2_mouse_write(struct ps2_mouse *m, uint8_t b)
 		mouse_reply(m, PS2_ACK);
 		break;
 	case 0xF5:
+		ps2_queue_clear(&m->q);
 		m->enabled = false;
 		mouse_reply(m, PS2_ACK);
 		break;
 	case 0xF6:
+		ps2_queue_clear(&m->q);
 		mouse_defaults(m);
 		mouse_reply(m, PS2_ACK);
 		break;
+	case 0xFE:
+		mouse_reply(m, m->last);
+		break;
 	case 0xFF:
+		ps2_queue_clear(&m->q);
 		mouse_defaults(m);
 		m->id = 0;
 		memset(m->hist, 0, sizeof(m->hist));
@@ -426,9 +599,23 @@ void ps2_mouse_write(struct ps2_mouse *m, uint8_t b)
 	}
 }
 
+bool ps2_mouse_ready(const struct ps2_mouse *m)
+{
+	return ps2_reply_ready(&m->r) || (m->q.count && !m->pending);
+}
+
+uint8_t ps2_mouse_take(struct ps2_mouse *m)
+{
+	uint8_t b = ps2_reply_ready(&m->r) ? ps2_reply_pop(&m->r) : ps2_queue_pop(&m->q);
+
+	m->last = b;
+	return b;
+}
+
 void ps2_mouse_reset(struct ps2_mouse *m)
 {
 	ps2_queue_clear(&m->q);
+	ps2_reply_clear(&m->r);
 	mouse_defaults(m);
 	m->id = 0;
 	memset(m->hist, 0, sizeof(m->hist));
@@ -445,15 +632,18 @@ bool ps2_mouse_input(struct ps2_mouse *m, int dx, int dy, int dz, unsigned int b
 	bool queued = false;
 
 	m->buttons = buttons & 0x07;
-	if (!m->enabled || m->remote || m->wrap || m->pending)
+	if (!m->enabled || m->remote || m->wrap)
 		return false;
 	do {
 		int px = (int)MAX(MIN(rx, 255L), -255L);
 		int py = (int)MAX(MIN(ry, 255L), -255L);
+		uint8_t pkt[4];
+		unsigned int n = mouse_packet(m, px, py, rz, pkt);
 
-		if (ps2_queue_room(&m->q) < mouse_packet_len(m))
+		if (ps2_queue_room(&m->q) < n)
 			break;
-		mouse_packet(m, px, py, rz);
+		for (unsigned int i = 0; i < n; i++)
+			ps2_queue_push(&m->q, pkt[i]);
 		queued = true;
 		rx -= px;
 		ry -= py;
@@ -462,7 +652,7 @@ bool ps2_mouse_input(struct ps2_mouse *m, int dx, int dy, int dz, unsigned int b
 	return queued;
 }
 
-void ps2_mouse_snapshot(struct ps2_mouse *m, struct snap *s)
+void ps2_mouse_snapshot(struct ps2_mouse *m, struct snap *s, uint32_t version)
 {
 	ps2_queue_snapshot(&m->q, s);
 	snap_bool(s, &m->enabled);
@@ -476,6 +666,7 @@ void ps2_mouse_snapshot(struct ps2_mouse *m, struct snap *s)
 	snap_bytes(s, m->hist, sizeof(m->hist));
 	snap_u8(s, &m->buttons);
 	snap_u8(s, &m->last);
+	ps2_reply_snapshot(&m->r, s, version);
 	if (snap_loading(s) && !snap_error(s) &&
 	    ((m->pending != 0 && m->pending != 0xE8 && m->pending != 0xF3) ||
 	     (m->id != 0 && m->id != 3) || m->res > 3 || m->buttons > 7))
