@@ -80,8 +80,9 @@ static void expect_bytes(struct i8042 *c, const int *want, int line)
 		int got = rd(c);
 
 		if (got != want[i])
-			fail_msg("line %d: byte %u is %#x, want %#x", line, i,
-				 (unsigned int)got, (unsigned int)want[i]);
+			fail_msg("line %d: byte %u is %d (%#x), want %d (%#x); -1: none",
+				 line, i, got, (unsigned int)got & 0xff, want[i],
+				 (unsigned int)want[i] & 0xff);
 		if (want[i] < 0)
 			return;
 	}
@@ -452,9 +453,19 @@ static void test_snapshot_replies_and_held_keys(void **state)
 	EXPECT(d, 0xfa, 0x1c, 0x32);
 
 	/*
-	 * Version 1: the same record without the two reply queues (count,
-	 * length, 8 bytes), one after the keyboard, one at the very end.
+	 * Version 1: the record without the two reply queues (count, length,
+	 * 8 bytes; one after the keyboard, one at the very end), its replies
+	 * in the input queues.  Made from a save of: A in the output buffer,
+	 * ED sent, its FA still in the keyboard - which that model kept in
+	 * the input queue; it must not be held back now as keys are.
 	 */
+	snap_free(&s);
+	i8042_reset(c);
+	set_ctr(c, 0x04);
+	type(c, a_make, sizeof(a_make));
+	kbd(c, 0xed);
+	snap_init_save(&s);
+	assert_int_equal(i8042_snapshot(c, &s), 0);
 	const size_t ver_at = 4 + 2 + 5, reply_len = 1 + 4 + PS2_REPLY_SIZE;
 	/* version, RAM, 8 single bytes, the controller's queue */
 	const size_t kbd_at = ver_at + 4 + (4 + 32) + 8 + 2 * 8;
@@ -464,18 +475,25 @@ static void test_snapshot_replies_and_held_keys(void **state)
 	assert_non_null(v1);
 	assert_true(s.len > kbd_reply_at + 2 * reply_len);
 	assert_int_equal(s.buf[ver_at], 2);
+	assert_int_equal(s.buf[kbd_at], 0);                /* nothing queued */
+	assert_int_equal(s.buf[kbd_reply_at], 1);          /* FA */
 	memcpy(v1, s.buf, kbd_reply_at);
 	memcpy(v1 + kbd_reply_at, s.buf + kbd_reply_at + reply_len,
 	       s.len - kbd_reply_at - 2 * reply_len);
 	v1[ver_at] = 1;
+	v1[kbd_at] = 1;
+	v1[kbd_at + 1 + 4] = 0xfa;
 	struct i8042 *e = make(&g);
 	assert_non_null(e);
 	snap_init_load(&l, v1, s.len - 2 * reply_len);
 	assert_int_equal(i8042_snapshot(e, &l), 0);
 	assert_int_equal(l.pos, l.len);
-	EXPECT(e, -1);                     /* ED still waits */
+	EXPECT(e, 0x1c, 0xfa);
+	type(e, b_make, sizeof(b_make));   /* ED still waits: held */
+	EXPECT(e, -1);
 	kbd(e, 0x01);
-	EXPECT(e, 0xfa, 0x1c, 0x32);
+	EXPECT(e, 0xfa, 0x32);
+	EXPECT(c, 0x1c, 0xfa);
 
 	/* a reply count that cannot be is refused */
 	s.buf[kbd_reply_at] = PS2_REPLY_SIZE + 1;

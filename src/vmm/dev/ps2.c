@@ -28,9 +28,10 @@
  * until the argument came, so its second ACK is not preceded by a key.
  * Input that does not fit is dropped whole, never split.
  *
- * Which keyboard commands drop queued scancodes (the Technical Reference
- * has the keyboard clear its buffer for F0, F4-FA and FF; this model
- * clears only where the queued bytes became wrong or unwanted):
+ * Which keyboard commands drop queued scancodes (keyboard references have
+ * a real keyboard clear its output buffer on F0, F4, F5, F6 and FF, but
+ * not on ED, F3, F2 or EE; this model clears only where the queued bytes
+ * became wrong or unwanted):
  *   FF reset, F5 default-disable, F6 set-default: dropped (the guest is
  *      starting over; set 2 is restored, so set-1 bytes would be wrong).
  *   F0 set scancode set: dropped when the set changes (queued bytes are
@@ -218,6 +219,21 @@ static void ps2_reply_snapshot(struct ps2_reply *r, struct snap *s, uint32_t ver
 		r->pos = 0;
 		r->count = count;
 	}
+}
+
+/*
+ * After loading a version 1 record of a device whose command awaits its
+ * argument: that model dropped input while a command waited, so its queue
+ * holds only the command's reply, which must not be held back now.
+ */
+static void ps2_v1_pending_reply(struct ps2_queue *q, struct ps2_reply *r, struct snap *s)
+{
+	if (q->count > PS2_REPLY_SIZE) {
+		snap_fail(s, -EINVAL);
+		return;
+	}
+	while (q->count)
+		ps2_reply_push(r, ps2_queue_pop(q));
 }
 
 static void kbd_reply(struct ps2_kbd *k, uint8_t b)
@@ -417,6 +433,8 @@ void ps2_kbd_snapshot(struct ps2_kbd *k, struct snap *s, uint32_t version)
 	     (k->pending != 0 && k->pending != 0xED && k->pending != 0xF3 &&
 	      k->pending != 0xF0)))
 		snap_fail(s, -EINVAL);
+	if (snap_loading(s) && !snap_error(s) && version < 2 && k->pending)
+		ps2_v1_pending_reply(&k->q, &k->r, s);
 }
 
 /* ---- mouse ------------------------------------------------------------- */
@@ -671,4 +689,6 @@ void ps2_mouse_snapshot(struct ps2_mouse *m, struct snap *s, uint32_t version)
 	    ((m->pending != 0 && m->pending != 0xE8 && m->pending != 0xF3) ||
 	     (m->id != 0 && m->id != 3) || m->res > 3 || m->buttons > 7))
 		snap_fail(s, -EINVAL);
+	if (snap_loading(s) && !snap_error(s) && version < 2 && m->pending)
+		ps2_v1_pending_reply(&m->q, &m->r, s);
 }
