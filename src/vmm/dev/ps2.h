@@ -110,7 +110,8 @@ bool ps2_mouse_ready(const struct ps2_mouse *m);
 uint8_t ps2_mouse_take(struct ps2_mouse *m);
 /*
  * Queues motion (dy positive down, dz positive towards the user) and the
- * buttons now down (PS2_BTN_*) as one or more packets.  Returns false when
+ * buttons now down (PS2_BTN_*) as one or more packets, also while a
+ * command awaits its argument (they go out after it).  Returns false when
  * nothing was queued (reporting off, remote or wrap mode, no room).
  */
 bool ps2_mouse_input(struct ps2_mouse *m, int dx, int dy, int dz, unsigned int buttons);
