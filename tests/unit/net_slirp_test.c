@@ -4,12 +4,15 @@
  * NIC callback.  ARP for the host address, a DHCP DISCOVER answered with
  * an OFFER of 10.0.2.15 (and the bootfile), a host port forward that a
  * host client connects to (slirp, woken through the event loop, then asks
- * for the guest's MAC), and a port in use refused with a clear message.
+ * for the guest's MAC), a port in use refused with a clear message, and
+ * many connections at once from the guest (more than a small fixed table
+ * of sockets would hold) all answered.
  */
 #include "unit.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +41,14 @@ struct fx {
 	size_t lens[16];
 	unsigned int n;
 	uint16_t want_ethertype;
+	/* TCP to the guest's ports MANY_PORT..+63: SYN|ACKs (their sequence
+	 * numbers) and connections data came on */
+	unsigned int synacks, want_synacks, datas, want_datas;
+	uint32_t synack_seq[64];
+	bool got_data[64];
 };
+
+#define MANY_PORT 40000
 
 static void fx_receive(void *opaque, const uint8_t *frame, size_t len)
 {
@@ -51,6 +61,23 @@ static void fx_receive(void *opaque, const uint8_t *frame, size_t len)
 	if (f->want_ethertype && len >= 14 &&
 	    (frame[12] << 8 | frame[13]) == f->want_ethertype)
 		evloop_stop(f->el);
+	if (len >= 54 && (frame[12] << 8 | frame[13]) == 0x0800 && frame[23] == 6) {
+		const uint8_t *ip = frame + 14, *t = ip + (ip[0] & 15) * 4;
+		unsigned int dport = (unsigned int)(t[2] << 8 | t[3]);
+		unsigned int paylen = (unsigned int)(ip[2] << 8 | ip[3]) - (unsigned int)(t - ip) -
+				      (unsigned int)(t[12] >> 4) * 4;
+		if (dport < MANY_PORT || dport >= MANY_PORT + 64 || t + 20 > frame + len)
+			return;
+		if ((t[13] & 0x12) == 0x12) {
+			f->synack_seq[dport - MANY_PORT] = get_be32(t + 4);
+			if (++f->synacks == f->want_synacks)
+				evloop_stop(f->el);
+		} else if (paylen > 0 && paylen < 1500 && !f->got_data[dport - MANY_PORT]) {
+			f->got_data[dport - MANY_PORT] = true;   /* retransmits count once */
+			if (++f->datas == f->want_datas)
+				evloop_stop(f->el);
+		}
+	}
 }
 
 static void fx_timeout(void *opaque)
@@ -100,15 +127,10 @@ static uint16_t ip_csum(const uint8_t *p, size_t n)
 	return (uint16_t)~s;
 }
 
-static void test_arp(void **state)
+/* 10.0.2.15 (GMAC) asks who has 10.0.2.2: slirp learns the guest's MAC. */
+static void arp_request(uint8_t a[42])
 {
-	struct fx f;
-	uint8_t a[42];
-	char err[512];
-	(void)state;
-
-	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
-	memset(a, 0, sizeof(a));
+	memset(a, 0, 42);
 	memset(a, 0xff, 6);
 	memcpy(a + 6, GMAC, 6);
 	a[12] = 0x08; a[13] = 0x06;             /* ARP */
@@ -117,6 +139,17 @@ static void test_arp(void **state)
 	memcpy(a + 22, GMAC, 6);
 	inet_pton(AF_INET, "10.0.2.15", a + 28);
 	inet_pton(AF_INET, "10.0.2.2", a + 38);
+}
+
+static void test_arp(void **state)
+{
+	struct fx f;
+	uint8_t a[42];
+	char err[512];
+	(void)state;
+
+	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
+	arp_request(a);
 	assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
 	assert_int_equal(f.n, 1);
 	const uint8_t *r = f.frames[0];
@@ -172,7 +205,7 @@ static void test_dhcp_offer(void **state)
 	fx_close(&f);
 }
 
-static int listen_any(uint16_t *port)
+static int listen_backlog(uint16_t *port, int backlog)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
@@ -181,10 +214,15 @@ static int listen_any(uint16_t *port)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_true(s >= 0);
 	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(s, 1), 0);
+	assert_int_equal(listen(s, backlog), 0);
 	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
 	*port = ntohs(sa.sin_port);
 	return s;
+}
+
+static int listen_any(uint16_t *port)
+{
+	return listen_backlog(port, 1);
 }
 
 static void test_hostfwd_port_in_use(void **state)
@@ -238,11 +276,100 @@ static void test_hostfwd_connect(void **state)
 	fx_close(&f);
 }
 
+/* A TCP segment without data from 10.0.2.15:sport to 10.0.2.2:dport (54 bytes). */
+static void tcp_seg(uint8_t t[54], const uint8_t *dmac, uint16_t sport, uint16_t dport,
+		    uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	uint8_t *ip = t + 14, *tcp = ip + 20, ph[12 + 20];
+	memset(t, 0, 54);
+	memcpy(t, dmac, 6);
+	memcpy(t + 6, GMAC, 6);
+	t[12] = 0x08;
+	ip[0] = 0x45;
+	put_be16(ip + 2, 40);
+	ip[8] = 64;
+	ip[9] = 6;
+	inet_pton(AF_INET, "10.0.2.15", ip + 12);
+	inet_pton(AF_INET, "10.0.2.2", ip + 16);
+	put_be16(ip + 10, ip_csum(ip, 20));
+	put_be16(tcp, sport);
+	put_be16(tcp + 2, dport);
+	put_be32(tcp + 4, seq);
+	put_be32(tcp + 8, ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put_be16(tcp + 14, 65535);
+	memcpy(ph, ip + 12, 8);                   /* pseudo header */
+	ph[8] = 0; ph[9] = 6;
+	put_be16(ph + 10, 20);
+	memcpy(ph + 12, tcp, 20);
+	put_be16(tcp + 16, ip_csum(ph, sizeof(ph)));
+}
+
+/*
+ * 48 connections from the guest at once to a host service: every one is
+ * connected (the host accepts 48), answered with a SYN|ACK, and once the
+ * guest has acknowledged it, a byte the host writes on each reaches the
+ * guest.  A backend that watches only a fixed few of slirp's sockets
+ * leaves the data of the others unread.
+ */
+static void test_many_connections(void **state)
+{
+	enum { N = 48 };
+	struct fx f;
+	uint8_t a[42], seg[54];
+	uint16_t port;
+	char err[512];
+	int l = listen_backlog(&port, N + 16), conn[N];
+	unsigned int accepted = 0;
+	(void)state;
+
+	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
+	arp_request(a);
+	assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
+	assert_int_equal(f.n, 1);
+	uint8_t smac[6];
+	memcpy(smac, f.frames[0] + 22, 6);        /* slirp's MAC */
+	for (unsigned int i = 0; i < N; i++) {
+		tcp_seg(seg, smac, (uint16_t)(MANY_PORT + i), port, 1000u * i, 0, 0x02);
+		assert_int_equal(net_backend_send(f.b, seg, sizeof(seg)), 0);
+	}
+	f.want_synacks = N;
+	evloop_timer_arm(f.stop, 10000000000ULL, 0);
+	if (f.synacks < N)
+		evloop_run(f.el);
+	assert_int_equal(fcntl(l, F_SETFL, O_NONBLOCK), 0);
+	while (accepted < N && (conn[accepted] = accept(l, NULL, NULL)) >= 0)
+		accepted++;
+	if (f.synacks != N || accepted != N)
+		fail_msg("%u of %u guest connections answered, %u accepted by the host",
+			 f.synacks, N, accepted);
+	for (unsigned int i = 0; i < N; i++) {
+		tcp_seg(seg, smac, (uint16_t)(MANY_PORT + i), port, 1000u * i + 1,
+			f.synack_seq[i] + 1, 0x10);       /* ACK: established */
+		assert_int_equal(net_backend_send(f.b, seg, sizeof(seg)), 0);
+	}
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(write(conn[i], "x", 1), 1);
+	f.want_datas = N;
+	evloop_timer_arm(f.stop, 10000000000ULL, 0);
+	if (f.datas < N)
+		evloop_run(f.el);
+	if (f.datas != N)
+		fail_msg("data from the host reached the guest on %u of %u connections", f.datas,
+			 N);
+	for (unsigned int i = 0; i < N; i++)
+		close(conn[i]);
+	close(l);
+	fx_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_arp),
 	cmocka_unit_test(test_dhcp_offer),
 	cmocka_unit_test(test_hostfwd_port_in_use),
 	cmocka_unit_test(test_hostfwd_connect),
+	cmocka_unit_test(test_many_connections),
 };
 
 UNIT_SUITE(net_slirp, tests);
