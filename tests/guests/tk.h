@@ -242,6 +242,10 @@ void virtio_net_flood(void);
 void kbd_echo_test(void);
 extern unsigned int tk_vbe_w, tk_vbe_h;   /* tk.vbe=WxH */
 void vbe_test(void);
+/* Paints a VBE_MARK_SIZE square at (0, 0) in a colour made from n; nothing
+ * unless vbe_test set a mode first. */
+#define VBE_MARK_SIZE 32
+void vbe_mark(u32 n);
 void keys_test(void);
 
 /* main.c */
