@@ -62,7 +62,7 @@ uint16_t vtest_used_idx(struct vtest_ring *r)
 	return get_le16(vtest_ptr(r->gm, r->used + 2, 2));
 }
 
-void vtest_used(struct vtest_ring *r, uint16_t i, uint32_t *head, uint32_t *len)
+void vtest_used(struct vtest_ring *r, unsigned int i, uint32_t *head, uint32_t *len)
 {
 	uint8_t *u = vtest_ptr(r->gm, r->used + 4 + 8ULL * (i % r->size), 8);
 

@@ -48,7 +48,7 @@ void vtest_set_avail_idx(struct vtest_ring *r, uint16_t idx);
 /* The used index the device has published. */
 uint16_t vtest_used_idx(struct vtest_ring *r);
 /* Used entry i (taken modulo the ring size): chain head and length. */
-void vtest_used(struct vtest_ring *r, uint16_t i, uint32_t *head, uint32_t *len);
+void vtest_used(struct vtest_ring *r, unsigned int i, uint32_t *head, uint32_t *len);
 /* The next used entry not yet taken; false (and nothing taken) when the
  * device has published no more. */
 bool vtest_used_next(struct vtest_ring *r, uint32_t *head, uint32_t *len);
