@@ -150,6 +150,11 @@ static void parse_options(void)
 			tables_mp = 1;
 		} else if (word_is(w, n, "tk.reset=cf9")) {
 			reset_cf9 = 1;
+		} else if (has_prefix(w, n, "tk.http=")) {
+			unsigned int v = 0;
+			for (uptr k = 8; k < n && w[k] >= '0' && w[k] <= '9' && v < 65536; k++)
+				v = v * 10 + (unsigned int)(w[k] - '0');
+			tk_http_port = v > 0 && v < 65536 ? v : 0;
 		} else if (has_prefix(w, n, "tk.vbe=")) {
 			unsigned int v[2] = { 0, 0 }, i = 0;
 			for (uptr k = 7; k < n && i < 2; k++) {

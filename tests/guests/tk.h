@@ -241,6 +241,7 @@ void virtio_net_test(void);
 void virtio_net_flood(void);
 void kbd_echo_test(void);
 extern unsigned int tk_vbe_w, tk_vbe_h;   /* tk.vbe=WxH */
+extern unsigned int tk_http_port;         /* tk.http=PORT: virtionet fetches from 10.0.2.2 */
 void vbe_test(void);
 void keys_test(void);
 

@@ -9,6 +9,10 @@
  * Then:
  *   ARP who-has 10.0.2.2            -> "virtionet: arp 10.0.2.2 is-at MAC"
  *   DHCP DISCOVER                   -> "virtionet: dhcp offer A.B.C.D"
+ *   with tk.http=PORT: a TCP connection to the host's 10.0.2.2:PORT (slirp
+ *   connects it to 127.0.0.1:PORT), "GET /tk.txt HTTP/1.0", the reply read
+ *   to FIN                          -> "virtionet: http HTTP/1.0 200 OK"
+ *                                      "virtionet: http body FIRST-LINE"
  *   a TCP echo server on 10.0.2.15:7 (answers ARP for 10.0.2.15, SYN,
  *   data - echoed back - and FIN)   -> "virtionet: tcp echo bytes=N"
  * or "virtionet: FAIL ..." for whatever did not happen within its time.
@@ -42,6 +46,7 @@ static u64 common, notify, devcfg;
 static u32 notify_mult;
 static u8 mymac[6];
 static const u8 myip[4] = { 10, 0, 2, 15 }, hostip[4] = { 10, 0, 2, 2 };
+unsigned int tk_http_port;
 
 static int find(u32 *bdf_out)
 {
@@ -270,19 +275,28 @@ static u32 tcp_seg(u8 *f, const u8 *dmac, const u8 *dip, u16 sport, u16 dport, u
 	return ip4(f, dmac, myip, dip, 6, 20 + n);
 }
 
-/* Serves one TCP connection to port 7: echoes until FIN.  Bytes, or -1. */
-static long tcp_echo(u32 ms)
+/* One TCP segment addressed to us, parsed. */
+struct seg {
+	u8 smac[6], sip[4];
+	u16 sport;
+	u32 seq, ack, n;
+	u8 flags;
+	u8 data[1500];
+};
+
+/*
+ * The next TCP segment to 10.0.2.15:lport within ms, answering ARP
+ * requests for our address on the way; 0, or -1 when none came.
+ */
+static int rx_tcp(u16 lport, struct seg *s, u32 ms)
 {
 	struct deadline d;
-	u32 my_seq = 5000, rcv_nxt = 0;
-	long bytes = 0;
-	int open = 0;
 
 	deadline_start(&d, ms);
 	while (!deadline_expired(&d)) {
 		u32 len;
 		u16 slot;
-		u8 *r = rx(&len, &slot, 1000), *f = txbuf + HDR;
+		u8 *r = rx(&len, &slot, 100), *f = txbuf + HDR;
 		if (!r)
 			continue;
 		if (len >= 42 && be16(r + 12) == 0x0806 && be16(r + 20) == 1 &&
@@ -294,46 +308,155 @@ static long tcp_echo(u32 ms)
 			tx(arp(f, 2, sha, sip));
 			continue;
 		}
-		if (len < 54 || be16(r + 12) != 0x0800 || r[23] != 6 || memcmp(r + 30, myip, 4) ||
-		    be16(r + 36) != 7) {
+		if (len < 54 || be16(r + 12) != 0x0800 || r[23] != 6 || memcmp(r + 30, myip, 4)) {
 			rx_post(slot);
 			continue;
 		}
-		u8 smac[6], sip[4], data[1500];
 		u32 ihl = (r[14] & 15) * 4, tot = be16(r + 16);
 		u8 *t = r + 14 + ihl;
-		u32 thl = (t[12] >> 4) * 4, n = tot - ihl - thl;
-		u16 sport = be16(t);
-		u32 seq = be32(t + 4);
-		u8 fl = t[13];
-		memcpy(smac, r + 6, 6);
-		memcpy(sip, r + 26, 4);
-		if (n > sizeof(data))
-			n = 0;
-		memcpy(data, t + thl, n);
+		u32 thl = (t[12] >> 4) * 4;
+		if (ihl < 20 || thl < 20 || tot < ihl + thl || 14 + tot > len ||
+		    be16(t + 2) != lport) {
+			rx_post(slot);
+			continue;
+		}
+		s->n = tot - ihl - thl;
+		if (s->n > sizeof(s->data))
+			s->n = 0;
+		memcpy(s->data, t + thl, s->n);
+		memcpy(s->smac, r + 6, 6);
+		memcpy(s->sip, r + 26, 4);
+		s->sport = be16(t);
+		s->seq = be32(t + 4);
+		s->ack = be32(t + 8);
+		s->flags = t[13];
 		rx_post(slot);
-		if (fl & 0x02) {                       /* SYN */
-			rcv_nxt = seq + 1;
-			tx(tcp_seg(f, smac, sip, 7, sport, my_seq, rcv_nxt, 0x12, NULL, 0));
+		return 0;
+	}
+	return -1;
+}
+
+/* Serves one TCP connection to port 7: echoes until FIN.  Bytes, or -1. */
+static long tcp_echo(u32 ms)
+{
+	static struct seg s;
+	struct deadline d;
+	u32 my_seq = 5000, rcv_nxt = 0;
+	long bytes = 0;
+	int open = 0;
+
+	deadline_start(&d, ms);
+	while (!deadline_expired(&d)) {
+		u8 *f = txbuf + HDR;
+		if (rx_tcp(7, &s, 1000) < 0)
+			continue;
+		if (s.flags & 0x02) {                       /* SYN */
+			rcv_nxt = s.seq + 1;
+			tx(tcp_seg(f, s.smac, s.sip, 7, s.sport, my_seq, rcv_nxt, 0x12, NULL, 0));
 			my_seq++;
 			open = 1;
 			continue;
 		}
 		if (!open)
 			continue;
-		if (n && seq == rcv_nxt) {
-			rcv_nxt += n;
-			bytes += n;
-			tx(tcp_seg(f, smac, sip, 7, sport, my_seq, rcv_nxt, 0x18, data, n));
-			my_seq += n;
+		if (s.n && s.seq == rcv_nxt) {
+			rcv_nxt += s.n;
+			bytes += s.n;
+			tx(tcp_seg(f, s.smac, s.sip, 7, s.sport, my_seq, rcv_nxt, 0x18, s.data,
+				   s.n));
+			my_seq += s.n;
 		}
-		if (fl & 0x01) {                       /* FIN */
+		if (s.flags & 0x01) {                       /* FIN */
 			rcv_nxt++;
-			tx(tcp_seg(f, smac, sip, 7, sport, my_seq, rcv_nxt, 0x11, NULL, 0));
+			tx(tcp_seg(f, s.smac, s.sip, 7, s.sport, my_seq, rcv_nxt, 0x11, NULL, 0));
 			return bytes;
 		}
 	}
 	return -1;
+}
+
+/*
+ * An active open to 10.0.2.2:dport from lport, the request sent in one
+ * segment, the reply (up to max - 1 bytes kept, NUL-terminated) read in
+ * order until the server's FIN.  Bytes received, -1 on a timeout, -2 on
+ * a reset (nothing listening: slirp answers the SYN with RST).
+ */
+static long tcp_fetch(u16 lport, u16 dport, const char *req, char *out, u32 max, u32 ms)
+{
+	static struct seg s;
+	struct deadline d;
+	u8 *f = txbuf + HDR;
+	u32 snd = 90000, rcv, rn = (u32)strlen(req), kept = 0;
+	long got = 0;
+
+	out[0] = 0;
+	if (tx(tcp_seg(f, hostmac, hostip, lport, dport, snd, 0, 0x02, NULL, 0)) < 0)
+		return -1;
+	snd++;
+	for (;;) {
+		if (rx_tcp(lport, &s, 10000) < 0)
+			return -1;
+		if (s.flags & 0x04)
+			return -2;
+		if ((s.flags & 0x12) == 0x12 && s.ack == snd)
+			break;
+	}
+	rcv = s.seq + 1;
+	if (tx(tcp_seg(f, hostmac, hostip, lport, dport, snd, rcv, 0x18, (const u8 *)req, rn)) < 0)
+		return -1;
+	snd += rn;
+	deadline_start(&d, ms);
+	while (!deadline_expired(&d)) {
+		if (rx_tcp(lport, &s, 1000) < 0)
+			continue;
+		if (s.flags & 0x04)
+			return -2;
+		if (s.n && s.seq == rcv) {
+			u32 k = s.n < max - 1 - kept ? s.n : max - 1 - kept;
+			memcpy(out + kept, s.data, k);
+			kept += k;
+			out[kept] = 0;
+			rcv += s.n;
+			got += s.n;
+		}
+		if ((s.flags & 0x01) && s.seq + s.n == rcv) {
+			rcv++;
+			tx(tcp_seg(f, hostmac, hostip, lport, dport, snd, rcv, 0x11, NULL, 0));
+			return got;
+		}
+		tx(tcp_seg(f, hostmac, hostip, lport, dport, snd, rcv, 0x10, NULL, 0));
+	}
+	return -1;
+}
+
+/* The line at s (up to CR, LF or NUL) into line, at most max - 1 chars. */
+static void first_line(const char *s, char *line, uptr max)
+{
+	uptr i = 0;
+
+	while (s[i] && s[i] != '\r' && s[i] != '\n' && i + 1 < max) {
+		line[i] = s[i];
+		i++;
+	}
+	line[i] = 0;
+}
+
+/* Prints the status line and the body's first line of an HTTP reply. */
+static void http_report(const char *rsp)
+{
+	char line[128];
+	uptr n = strlen(rsp);
+
+	first_line(rsp, line, sizeof(line));
+	kprintf("virtionet: http %s\n", line);
+	for (uptr k = 0; k + 3 < n; k++) {
+		if (!memcmp(rsp + k, "\r\n\r\n", 4)) {
+			first_line(rsp + k + 4, line, sizeof(line));
+			kprintf("virtionet: http body %s\n", line);
+			return;
+		}
+	}
+	kprintf("virtionet: FAIL http reply without a header end\n");
 }
 
 static int net_init(void)
@@ -388,6 +511,16 @@ void virtio_net_test(void)
 		return;
 	}
 	kprintf("virtionet: dhcp offer %u.%u.%u.%u\n", yi[0], yi[1], yi[2], yi[3]);
+	if (tk_http_port) {
+		static char rsp[1024];
+		long n = tcp_fetch(40123, (u16)tk_http_port, "GET /tk.txt HTTP/1.0\r\n\r\n", rsp,
+				   sizeof(rsp), 60000);
+		if (n < 0)
+			kprintf("virtionet: FAIL http fetch from 10.0.2.2:%u (%s)\n", tk_http_port,
+				n == -2 ? "reset" : "timeout");
+		else
+			http_report(rsp);
+	}
 	kprintf("virtionet: tcp listening on 7\n");
 	long n = tcp_echo(120000);
 	if (n < 0)

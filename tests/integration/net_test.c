@@ -9,8 +9,10 @@
  *
  * And with the test kernel's own small driver and IPv4 (mode virtionet,
  * tests/guests/virtio_net.c): ARP and a DHCP lease from slirp through our
- * virtio-net, then a host client connects to a forwarded 127.0.0.1 port
- * and its bytes come back echoed by the guest; and a guest flooding its
+ * virtio-net, an HTTP GET from the guest to a server on the host's
+ * 127.0.0.1 (10.0.2.2 in the guest) whose file comes back, then a host
+ * client connects to a forwarded 127.0.0.1 port and its bytes come back
+ * echoed by the guest; and a guest flooding its
  * transmit queue still leaves the control socket answering status quickly.
  *
  * On the CI machines (interpreted KVM, TESTING.md) iPXE 1.0.0+git-20190125
@@ -231,24 +233,50 @@ static bool echo_through(uint16_t port, const char *msg, char *got, size_t gotle
 	return n == want && memcmp(got, msg, want) == 0;
 }
 
+/*
+ * The default network as a new user meets it, both ways: the guest takes
+ * a lease, fetches a file from an HTTP server on the host's 127.0.0.1
+ * (as 10.0.2.2, through slirp's NAT), then serves a TCP echo that a host
+ * client reaches through a hostfwd rule.
+ */
 static void test_guest_dhcp_and_forward(void **state)
 {
+	char dir[] = "/tmp/ttyvm-net-XXXXXX", path[128], token[64], want[96];
+	char spec[96], append[96], got[128];
+	uint16_t port = free_port(NULL), hport = free_port(NULL);
 	struct vm_proc p;
-	char spec[96], got[128];
-	uint16_t port = free_port(NULL);
+	pid_t srv;
+	FILE *f;
 	(void)state;
 
 	harness_require_kvm();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tk.txt", dir);
+	snprintf(token, sizeof(token), "TTYVM-HTTP-%d-%ld", (int)getpid(), (long)time(NULL));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\nsecond line\n", token);
+	fclose(f);
+	srv = http_server(dir, hport);
 	snprintf(spec, sizeof(spec), "user,hostfwd=tcp::%u-:7", port);
+	snprintf(append, sizeof(append), "tk.test=virtionet,poweroff tk.http=%u", hport);
 	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
-			       "--memory", "64M", "--append", "tk.test=virtionet,poweroff",
-			       "--net", spec, NULL };
+			       "--memory", "64M", "--append", append, "--net", spec, NULL };
 	harness_spawn(&p, argv);
-	if (!harness_wait_for(&p, "virtionet: tcp listening on 7", 120))
+	bool listening = harness_wait_for(&p, "virtionet: tcp listening on 7", 120);
+	kill(srv, SIGTERM);
+	waitpid(srv, NULL, 0);
+	unlink(path);
+	rmdir(dir);
+	if (!listening)
 		fail_msg("the guest did not get that far; output:\n%s\nstderr:\n%s", p.out, p.err);
 	assert_non_null(strstr(p.out, "virtionet: arp 10.0.2.2 is-at 52:55:0a:00:02:02"));
 	assert_non_null(strstr(p.out, "virtionet: dhcp offer 10.0.2.15"));
 	assert_non_null(strstr(p.out, "status=1"));   /* link up */
+	assert_non_null(strstr(p.out, "virtionet: http HTTP/1.0 200 OK"));
+	snprintf(want, sizeof(want), "virtionet: http body %s", token);
+	if (!strstr(p.out, want))
+		fail_msg("the guest did not fetch %s from the host; output:\n%s", token, p.out);
 	bool ok = echo_through(port, "hello through slirp", got, sizeof(got));
 	bool done = harness_wait_for(&p, "virtionet: tcp echo bytes=19", 60);
 	harness_wait_exit(&p, 60);
