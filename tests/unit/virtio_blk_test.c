@@ -602,7 +602,7 @@ static void test_readonly_shared(void **state)
 	struct fx *f = *state;
 	struct virtio_blk *b;
 	struct virtio_blk_params p = { .path = f->path, .readonly = true, .mem = &f->vt.gm };
-	struct pci_bus *bus = vtest_bus_create(&f->vt);
+	struct pci_bus *bus = pf_bus(&f->vt.host, false);
 
 	/* two readers may share an image; a writer may not join them */
 	assert_int_equal(virtio_blk_create(&p, &b), 0);
@@ -630,10 +630,8 @@ static void test_snapshot_pending_request(void **state)
 	assert_int_equal(virtio_blk_snapshot(f->b, &s), 0);
 
 	/* a new VMM process: a fresh device on the same image takes the state */
-	pci_bus_destroy(f->vt.bus);
 	virtio_blk_destroy(f->b);
-	f->vt.bus = vtest_bus_create(&f->vt);
-	assert_non_null(f->vt.bus);
+	vtest_new_bus(&f->vt);
 	assert_int_equal(open_dev(f, false), 0);
 	snap_init_load(&l, s.buf, s.len);
 	assert_int_equal(virtio_blk_snapshot(f->b, &l), 0);
@@ -663,7 +661,7 @@ static void test_snapshot_other_image(void **state)
 	struct virtio_blk *b;
 	char path[UNIT_PATH_LEN];
 	struct virtio_blk_params p = { .path = path, .mem = &f->vt.gm };
-	struct pci_bus *bus = vtest_bus_create(&f->vt);
+	struct pci_bus *bus = pf_bus(&f->vt.host, false);
 
 	/* a snapshot of a 2 MiB disk does not load into a 1 MiB one */
 	snap_init_save(&s);
@@ -690,11 +688,9 @@ static void reopen_on(struct fx *f, const char *path, enum disk_format fmt)
 		.err = err, .errlen = sizeof(err),
 	};
 
-	pci_bus_destroy(f->vt.bus);
 	virtio_blk_destroy(f->b);
 	f->b = NULL;
-	f->vt.bus = vtest_bus_create(&f->vt);
-	assert_non_null(f->vt.bus);
+	vtest_new_bus(&f->vt);
 	if (virtio_blk_create(&p, &f->b) < 0)
 		fail_msg("virtio_blk_create(%s): %s", path, err);
 	f->vt.vp = virtio_blk_transport(f->b);

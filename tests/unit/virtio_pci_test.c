@@ -151,6 +151,12 @@ static int teardown(void **state)
 
 /* ---- a register-level driver ---------------------------------------------- */
 
+/* The level of the device's INTA line, as the host saw it. */
+static int intx_level(struct fx *f)
+{
+	return f->vt.host.gsi[PCI_GSI_BASE + pci_pirq(f->devfn >> 3, 1)];
+}
+
 static uint8_t status(struct fx *f)
 {
 	return (uint8_t)vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1);
@@ -385,12 +391,12 @@ static void test_reset_clears_everything(void **state)
 	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
 	post_buffer(f, 0, 8);
 	vtest_notify(&f->vt, 0);                       /* INTx raised, ISR set */
-	assert_int_equal(f->vt.gsi_level, 1);
+	assert_int_equal(intx_level(f), 1);
 
 	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	assert_int_equal(f->t.resets, resets + 1);
 	assert_int_equal(status(f), 0);
-	assert_int_equal(f->vt.gsi_level, 0);
+	assert_int_equal(intx_level(f), 0);
 	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), 0);
 	assert_int_equal(virtio_pci_features(f->t.vp), 0);
 	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_DFSELECT, 4), 0);
@@ -479,12 +485,12 @@ static void test_notify_intx(void **state)
 	assert_int_equal(f->t.notifies[1], 1);
 	assert_int_equal(vtest_used_idx(&f->vt.q[1]), 1);
 	/* MSI-X is off: ISR bit 0 and INTx, seen in PCI status bit 3 */
-	assert_int_equal(f->vt.msis, 0);
-	assert_int_equal(f->vt.gsi_level, 1);
+	assert_int_equal(f->vt.host.msis, 0);
+	assert_int_equal(intx_level(f), 1);
 	assert_true(cfg_rd(f, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
 	/* reading ISR returns and clears it, and lowers the line */
 	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
-	assert_int_equal(f->vt.gsi_level, 0);
+	assert_int_equal(intx_level(f), 0);
 	assert_false(cfg_rd(f, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
 	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), 0);
 	/* ISR ignores writes */
@@ -495,7 +501,7 @@ static void test_notify_intx(void **state)
 	post_buffer(f, 1, 32);
 	vtest_notify(&f->vt, 1);
 	assert_int_equal(vtest_used_idx(&f->vt.q[1]), 2);
-	assert_int_equal(f->vt.gsi_level, 0);
+	assert_int_equal(intx_level(f), 0);
 	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), 0);
 }
 
@@ -558,18 +564,18 @@ static void test_msix(void **state)
 
 	post_buffer(f, 1, 16);
 	vtest_notify(&f->vt, 1);
-	assert_int_equal(f->vt.msis, 1);
-	assert_int_equal(f->vt.msi_addr, 0xFEE01000);
-	assert_int_equal(f->vt.msi_data, 0x42);
-	assert_int_equal(f->vt.gsi_level, 0);               /* no INTx with MSI-X */
+	assert_int_equal(f->vt.host.msis, 1);
+	assert_int_equal(f->vt.host.msi_addr, 0xFEE01000);
+	assert_int_equal(f->vt.host.msi_data, 0x42);
+	assert_int_equal(intx_level(f), 0);               /* no INTx with MSI-X */
 	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), 0);
 
 	/* queue 0 has NO_VECTOR: used, but no interrupt at all */
 	post_buffer(f, 0, 16);
 	vtest_notify(&f->vt, 0);
 	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 1);
-	assert_int_equal(f->vt.msis, 1);
-	assert_int_equal(f->vt.gsi_level, 0);
+	assert_int_equal(f->vt.host.msis, 1);
+	assert_int_equal(intx_level(f), 0);
 
 	/* a config change goes to the config vector */
 	uint8_t gen = (uint8_t)vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_CFGGEN, 1);
@@ -577,15 +583,15 @@ static void test_msix(void **state)
 	virtio_pci_config_changed(f->t.vp);
 	virtio_pci_unlock(f->t.vp);
 	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_CFGGEN, 1), (uint8_t)(gen + 1));
-	assert_int_equal(f->vt.msis, 2);
-	assert_int_equal(f->vt.msi_data, 0x40);
+	assert_int_equal(f->vt.host.msis, 2);
+	assert_int_equal(f->vt.host.msi_data, 0x40);
 
 	/* MSI-X off again: back to INTx and ISR */
 	msix_enable(f, false);
 	post_buffer(f, 1, 16);
 	vtest_notify(&f->vt, 1);
-	assert_int_equal(f->vt.msis, 2);
-	assert_int_equal(f->vt.gsi_level, 1);
+	assert_int_equal(f->vt.host.msis, 2);
+	assert_int_equal(intx_level(f), 1);
 	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
 }
 
@@ -597,9 +603,9 @@ static void test_config_change_intx(void **state)
 	virtio_pci_lock(f->t.vp);
 	virtio_pci_config_changed(f->t.vp);
 	virtio_pci_unlock(f->t.vp);
-	assert_int_equal(f->vt.gsi_level, 1);
+	assert_int_equal(intx_level(f), 1);
 	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_CONFIG);
-	assert_int_equal(f->vt.gsi_level, 0);
+	assert_int_equal(intx_level(f), 0);
 }
 
 static void test_needs_reset(void **state)
@@ -718,7 +724,7 @@ static void test_snapshot_roundtrip(void **state)
 
 	/* a fresh instance of the same device type, on a bus of its own */
 	assert_int_equal(create_dev(f, &t2), 0);
-	bus2 = vtest_bus_create(&f->vt);
+	bus2 = pf_bus(&f->vt.host, false);
 	assert_non_null(bus2);
 	assert_int_equal(pci_bus_add(bus2, virtio_pci_dev(t2.vp), 5), 0);
 	snap_init_load(&l, s.buf, s.len);
@@ -755,7 +761,7 @@ static void test_snapshot_wrong_device(void **state)
 	snap_init_save(&s);
 	assert_int_equal(virtio_pci_snapshot(f->t.vp, &s), 0);
 	assert_int_equal(virtio_pci_create(&p, &t2.vp), 0);
-	bus2 = vtest_bus_create(&f->vt);
+	bus2 = pf_bus(&f->vt.host, false);
 	assert_non_null(bus2);
 	assert_int_equal(pci_bus_add(bus2, virtio_pci_dev(t2.vp), 5), 0);
 	snap_init_load(&l, s.buf, s.len);

@@ -17,13 +17,9 @@
 void vtest_ring_init(struct vtest_ring *r, struct guest_mem *gm, uint64_t desc,
 		     uint64_t avail, uint64_t used, uint16_t size)
 {
-	r->gm = gm;
-	r->desc = desc;
-	r->avail = avail;
-	r->used = used;
-	r->size = size;
-	r->avail_idx = 0;
-	r->used_seen = 0;
+	*r = (struct vtest_ring){
+		.gm = gm, .desc = desc, .avail = avail, .used = used, .size = size,
+	};
 }
 
 uint8_t *vtest_ptr(struct guest_mem *gm, uint64_t gpa, uint64_t len)
@@ -91,44 +87,14 @@ uint16_t vtest_avail_event(struct vtest_ring *r)
 
 /* ---- the machine ------------------------------------------------------------ */
 
-static void vtest_host_msi(void *ctx, uint64_t addr, uint32_t data)
-{
-	struct vtest *t = ctx;
-
-	t->msis++;
-	t->msi_addr = addr;
-	t->msi_data = data;
-}
-
-static void vtest_host_set_gsi(void *ctx, unsigned int gsi, int level)
-{
-	struct vtest *t = ctx;
-
-	(void)gsi;
-	t->gsi_calls++;
-	t->gsi_level = level;
-}
-
-struct pci_bus *vtest_bus_create(struct vtest *t)
-{
-	struct pci_bus_host host;
-
-	memset(&host, 0, sizeof(host));
-	host.traps = &t->traps;
-	host.msi = vtest_host_msi;
-	host.set_gsi = vtest_host_set_gsi;
-	host.ctx = t;
-	return pci_bus_create(&host);
-}
-
 int vtest_init(struct vtest *t, uint64_t ram)
 {
 	memset(t, 0, sizeof(*t));
 	if (gmem_init(&t->gm, ram) < 0)
 		return -1;
-	if (trap_map_init(&t->traps) < 0)
+	if (trap_map_init(&t->host.traps) < 0)
 		return -1;
-	t->bus = vtest_bus_create(t);
+	t->bus = pf_bus(&t->host, false);
 	if (!t->bus)
 		return -1;
 	for (unsigned int q = 0; q < VTEST_NQ; q++)
@@ -141,8 +107,22 @@ void vtest_done(struct vtest *t)
 {
 	pci_bus_destroy(t->bus);
 	t->bus = NULL;
-	trap_map_destroy(&t->traps);
+	trap_map_destroy(&t->host.traps);
 	gmem_destroy(&t->gm);
+}
+
+void vtest_new_bus(struct vtest *t)
+{
+	struct fake_host *h = &t->host;
+
+	pci_bus_destroy(t->bus);
+	h->msis = 0;
+	h->msi_addr = 0;
+	h->msi_data = 0;
+	memset(h->gsi, 0, sizeof(h->gsi));
+	memset(h->gsi_calls, 0, sizeof(h->gsi_calls));
+	t->bus = pf_bus(h, false);
+	assert_non_null(t->bus);
 }
 
 uint8_t *vtest_gpa(struct vtest *t, uint64_t gpa, uint64_t len)

@@ -4,7 +4,8 @@
  * rings: struct vtest_ring), and the machine around one virtio PCI device
  * (RAM, a trap map, a PCI bus whose host records the interrupts it is
  * sent: struct vtest) with the bring-up a driver does through the common
- * configuration registers.  No /dev/kvm.
+ * configuration registers.  The bus's host is the PCI tests' recording
+ * fake (pci_fake_host.h).  No /dev/kvm.
  *
  * Every guest address the helpers touch must lie in RAM: they fail the
  * test otherwise.  Device-specific requests (virtio-blk headers, net
@@ -16,9 +17,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pci_fake_host.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pci.h"
-#include "vmm/trap.h"
 #include "vmm/virtio/virtio_pci.h"
 
 /* ---- one split virtqueue, as the driver fills it -------------------------- */
@@ -67,26 +68,21 @@ uint16_t vtest_avail_event(struct vtest_ring *r);
 
 struct vtest {
 	struct guest_mem gm;
-	struct trap_map traps;
-	struct pci_bus *bus;
+	struct fake_host host;         /* the trap map; what the bus sent (MSIs, GSIs) */
+	struct pci_bus *bus;           /* pf_bus(&host, false): no memory slots */
 	struct virtio_pci *vp;         /* the transport driven: the test sets it */
 	struct vtest_ring q[VTEST_NQ]; /* at VTEST_DESC(q), VTEST_QSIZE entries */
-	/* what the bus's host was sent */
-	unsigned int msis;
-	uint64_t msi_addr;
-	uint32_t msi_data;
-	unsigned int gsi_calls;
-	int gsi_level;
 };
 
-/* ram bytes of RAM, the trap map, a bus (vtest_bus_create) and the rings;
- * 0, or -1 when one cannot be had (a cmocka setup's answer). */
+/* ram bytes of RAM, the host's trap map, the bus and the rings; 0, or -1
+ * when one cannot be had (a cmocka setup's answer). */
 int vtest_init(struct vtest *t, uint64_t ram);
 /* Frees bus, trap map and RAM.  The device goes first (pci.h). */
 void vtest_done(struct vtest *t);
-/* A new bus whose host counts into t (MSIs, GSI levels); NULL when out
- * of memory.  The caller destroys it. */
-struct pci_bus *vtest_bus_create(struct vtest *t);
+/* The bus a new VMM process has: the old one goes (its device already
+ * gone), and with it what the host recorded of interrupts - a fresh
+ * process has its lines low.  RAM and trap map stay. */
+void vtest_new_bus(struct vtest *t);
 /* vtest_ptr() in t's RAM. */
 uint8_t *vtest_gpa(struct vtest *t, uint64_t gpa, uint64_t len);
 
