@@ -2,10 +2,9 @@
  * virtio_testutil.h - what the virtio unit tests share: the driver's side
  * of a split virtqueue in fake guest RAM (descriptor table, avail and used
  * rings: struct vtest_ring), and the machine around one virtio PCI device
- * (RAM, a trap map, a PCI bus whose host records the interrupts it is
- * sent: struct vtest) with the bring-up a driver does through the common
- * configuration registers.  The bus's host is the PCI tests' recording
- * fake (pci_fake_host.h).  No /dev/kvm.
+ * (RAM, and a PCI bus over the PCI tests' recording fake host,
+ * pci_fake_host.h: struct vtest) with the bring-up a driver does through
+ * the common configuration registers.  No /dev/kvm.
  *
  * Every guest address the helpers touch must lie in RAM: they fail the
  * test otherwise.  Device-specific requests (virtio-blk headers, net
@@ -102,9 +101,9 @@ void vtest_notify(struct vtest *t, unsigned int q);
  * feat, FEATURES_OK; returns the device status read back after. */
 uint8_t vtest_negotiate(struct vtest *t, uint64_t feat);
 /* A driver's bring-up short of DRIVER_OK: vtest_negotiate() (FEATURES_OK
- * asserted to stick), then queues 0..nq-1 zeroed, configured at VTEST_DESC(q) with
- * VTEST_QSIZE entries and enabled (asserted), their rings' indices back
- * at 0. */
+ * asserted to stick), then queues 0..nq-1 zeroed, configured at
+ * VTEST_DESC(q) with VTEST_QSIZE entries and enabled (asserted), their
+ * rings' indices back at 0. */
 void vtest_start(struct vtest *t, uint64_t feat, unsigned int nq);
 /* Adds DRIVER_OK to the device status. */
 void vtest_driver_ok(struct vtest *t);
