@@ -15,14 +15,18 @@
  * echoed by the guest; and a guest flooding its
  * transmit queue still leaves the control socket answering status quickly.
  *
- * On the CI machines (interpreted KVM, TESTING.md) iPXE 1.0.0+git-20190125
- * triple-faults right after its "Press Ctrl-B for the iPXE command
- * line..." prompt, before it sends any frame - and does exactly the same
- * under QEMU 7.2 with its own virtio-net on this host, so it is the
- * environment.  The test then says so loudly on stderr (the DHCP/HTTP
- * half is NOT verified there) and still asserts everything before that
- * point: the ROM ran from our ROM BAR and its virtio driver took the
- * device ("iPXE initialising devices...ok").  Any other outcome fails.
+ * iPXE's pcbios build runs in 32-bit protected mode with CS and SS based
+ * at its relocation address and naps with STI; HLT.  The interpreted KVM
+ * of the CI machines (TESTING.md) pushes such an interrupt's frame at
+ * linear ESP, ignoring SS.base, and cannot emulate a protected-mode IRET
+ * either; iPXE 1.0.0+git-20190125 then triple-faults at its first timer
+ * tick, right after its "Press Ctrl-B for the iPXE command line..." - as
+ * it does under QEMU on that host.  So the test first runs the probe
+ * tests/guests/pmirq.S (which a correct CPU, QEMU's TCG for one, passes):
+ * where the host fails it, the test says so loudly on stderr (DHCP and
+ * HTTP by iPXE NOT verified there, and why) and asserts what comes before
+ * (the ROM ran from our ROM BAR and its virtio driver took the device);
+ * where the host passes it, iPXE must fetch and run the script.
  */
 #include "../unit/unit.h"
 
@@ -98,6 +102,35 @@ static pid_t http_server(const char *dir, uint16_t port)
 	return -1;
 }
 
+/*
+ * Whether this host's /dev/kvm delivers an interrupt in 32-bit protected
+ * mode onto a based stack segment and returns with IRET (pmirq.S); if
+ * not, why, in why.
+ */
+static bool host_pm_interrupts_ok(char *why, size_t len)
+{
+	const char *argv[] = { "run", "--flat", harness_guest("pmirq.bin"), "--memory", "16M",
+			       "--serial", "stdio", NULL };
+	struct vm_proc p;
+	bool frame, iret;
+
+	harness_run(&p, argv, 60);
+	if (!strstr(p.out, "pmirq: start") || strstr(p.out, "pmirq: FAIL"))
+		fail_msg("the probe pmirq.bin did not run; output:\n%s\nstderr:\n%s", p.out, p.err);
+	frame = strstr(p.out, "pmirq: frame at ss:esp\n") != NULL;
+	iret = strstr(p.out, "pmirq: iret ok\n") != NULL;
+	snprintf(why, len, "%s%s%s",
+		 frame ? "" : strstr(p.out, "without the ss base") ?
+			     "it pushes protected-mode interrupt frames at ESP without the SS base" :
+			     "its protected-mode interrupt frames land nowhere expected",
+		 !frame && !iret ? "; " : "",
+		 iret ? "" : "it cannot emulate a protected-mode IRET");
+	if (frame && iret && p.status != 0)
+		fail_msg("the probe passed but exited %d; stderr:\n%s", p.status, p.err);
+	harness_free(&p);
+	return frame && iret;
+}
+
 static void test_ipxe_dhcp_http(void **state)
 {
 	char dir[] = "/tmp/ttyvm-net-XXXXXX", path[128], url[96], spec[160];
@@ -110,6 +143,8 @@ static void test_ipxe_dhcp_http(void **state)
 	harness_require_kvm();
 	if (access(IPXE_ROM, R_OK) < 0)
 		fail_msg("%s: %s (install the Debian package ipxe-qemu)", IPXE_ROM, strerror(errno));
+	char why[160];
+	bool host_ok = host_pm_interrupts_ok(why, sizeof(why));
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/boot.ipxe", dir);
 	f = fopen(path, "w");
@@ -137,19 +172,16 @@ static void test_ipxe_dhcp_http(void **state)
 	if (!banner)
 		fail_msg("iPXE did not run from the NIC's option ROM or did not take the device; "
 			 "output:\n%s\nstderr:\n%s", p.out, p.err);
-	if (!marker) {
-		const char *prompt = strstr(p.out, "Press Ctrl-B for the iPXE command line");
-		if (prompt && strstr(p.err, "triple fault")) {
-			fprintf(stderr,
-				"\n*** net: iPXE triple-faulted after its Ctrl-B prompt, before any "
-				"network traffic, as it does under QEMU on this host (interpreted "
-				"KVM).\n*** net: DHCP from slirp and the HTTP fetch are NOT verified "
-				"on this machine; the ROM and the device probe are.\n\n");
-		} else {
-			fail_msg("iPXE did not fetch %s; output:\n%s\nstderr:\n%s", url, p.out,
-				 p.err);
-		}
-	}
+	if (!marker && host_ok)
+		fail_msg("iPXE did not fetch %s; output:\n%s\nstderr:\n%s", url, p.out, p.err);
+	if (!marker)
+		fprintf(stderr,
+			"\n*** net: this host's /dev/kvm fails the protected-mode interrupt probe "
+			"(pmirq.S): %s.\n*** net: iPXE naps in protected mode, so it cannot run "
+			"on this host past its first timer tick (it %s).\n*** net: DHCP and the "
+			"HTTP fetch by iPXE are NOT verified on this machine; the ROM and the device "
+			"probe are.\n\n",
+			why, strstr(p.err, "triple fault") ? "triple-faulted" : "stopped");
 	harness_free(&p);
 }
 
