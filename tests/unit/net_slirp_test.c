@@ -6,7 +6,8 @@
  * host client connects to (slirp, woken through the event loop, then asks
  * for the guest's MAC), a port in use refused with a clear message, and
  * many connections at once from the guest (more than a small fixed table
- * of sockets would hold) all answered.
+ * of sockets would hold) all answered, and a guest opening connections
+ * without end stopped before the process runs out of file descriptors.
  */
 #include "unit.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -364,12 +366,63 @@ static void test_many_connections(void **state)
 	fx_close(&f);
 }
 
+/*
+ * With the open-file limit at 256, a guest sending 400 SYNs to a host
+ * service must leave the process file descriptors to work with: slirp
+ * stops taking new connections SLIRP_FD_RESERVE (128) below the limit.
+ * Without that, slirp opens sockets until EMFILE, and the VMM could no
+ * longer accept a control connection or a viewer.
+ */
+static void test_connection_flood_keeps_fds(void **state)
+{
+	enum { N = 400, SPARE = 100 };
+	struct rlimit old, low;
+	struct fx f;
+	uint8_t a[42], seg[54];
+	uint16_t port;
+	char err[512];
+	int l = listen_backlog(&port, 1024), probe[SPARE], opened = 0;
+	(void)state;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 256;
+	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 256)
+		low.rlim_cur = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
+	arp_request(a);
+	assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
+	uint8_t smac[6];
+	memcpy(smac, f.frames[0] + 22, 6);
+	unsigned int refused = 0;
+	for (unsigned int i = 0; i < N; i++) {
+		tcp_seg(seg, smac, (uint16_t)(20000 + i), port, 7u * i, 0, 0x02);
+		if (net_backend_send(f.b, seg, sizeof(seg)) < 0)
+			refused++;
+	}
+	/* the process can still open files: SPARE sockets, as a viewer would */
+	while (opened < SPARE && (probe[opened] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
+		opened++;
+	for (int i = 0; i < opened; i++)
+		close(probe[i]);
+	fx_close(&f);
+	close(l);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (opened < SPARE)
+		fail_msg("after the guest's %d SYNs the process could open only %d files "
+			 "(%u SYNs refused)", N, opened, refused);
+	assert_true(refused > 0);
+	assert_true(refused < N);   /* connections were taken until the reserve */
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_arp),
 	cmocka_unit_test(test_dhcp_offer),
 	cmocka_unit_test(test_hostfwd_port_in_use),
 	cmocka_unit_test(test_hostfwd_connect),
 	cmocka_unit_test(test_many_connections),
+	cmocka_unit_test(test_connection_flood_keeps_fds),
 };
 
 UNIT_SUITE(net_slirp, tests);
