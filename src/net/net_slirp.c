@@ -34,7 +34,11 @@
  * once slirp's sockets reach SLIRP_FD_RESERVE below the open-file limit,
  * frames that would make slirp open another socket (a TCP SYN, a UDP
  * datagram other than DHCP, an ICMP echo request) are dropped until
- * connections close; everything else still flows.
+ * connections close; everything else still flows.  The limit counted is
+ * at most FD_SETSIZE (1024): libvncserver watches its viewers with
+ * select(), and glibc aborts the process on an FD_SET of a higher fd, so
+ * a viewer connecting after the guest opened a thousand connections must
+ * still get a low fd number.
  */
 #include "net/net.h"
 
@@ -45,6 +49,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -419,15 +424,15 @@ static bool slirp_frame_opens_socket(const uint8_t *f, size_t len)
 static int slirp_backend_send(struct net_backend *b, const uint8_t *frame, size_t len)
 {
 	struct net_slirp *s = (struct net_slirp *)b;
-	unsigned int reserve = s->fd_limit > 2 * SLIRP_FD_RESERVE ? SLIRP_FD_RESERVE :
-				    s->fd_limit / 2;
+	unsigned int limit = s->fd_limit < FD_SETSIZE ? s->fd_limit : FD_SETSIZE;
+	unsigned int reserve = limit > 2 * SLIRP_FD_RESERVE ? SLIRP_FD_RESERVE : limit / 2;
 
-	if (s->maxfd >= 0 && (unsigned int)s->maxfd >= s->fd_limit - reserve &&
+	if (s->maxfd >= 0 && (unsigned int)s->maxfd >= limit - reserve &&
 	    slirp_frame_opens_socket(frame, len)) {
 		if (!s->warned_full)
 			log_warn("user network: the guest's connections hold file descriptors up "
 				 "to %d of the limit %u; new connections are refused until some "
-				 "close", s->maxfd, s->fd_limit);
+				 "close", s->maxfd, limit);
 		s->warned_full = true;
 		return -ENOBUFS;
 	}

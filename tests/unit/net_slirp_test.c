@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -416,6 +417,53 @@ static void test_connection_flood_keeps_fds(void **state)
 	assert_true(refused < N);   /* connections were taken until the reserve */
 }
 
+/*
+ * With a high open-file limit (4096), 1200 guest SYNs still leave the
+ * next socket the process opens below FD_SETSIZE: libvncserver select()s
+ * on its viewers' sockets, and glibc aborts on an FD_SET of fd >= 1024.
+ */
+static void test_connection_flood_keeps_fds_selectable(void **state)
+{
+	enum { N = 1200 };
+	struct rlimit old, high;
+	struct fx f;
+	uint8_t a[42], seg[54];
+	uint16_t port;
+	char err[512];
+	int l = listen_backlog(&port, 4096), viewer;
+	(void)state;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 2048) {
+		fprintf(stderr, "*** net_slirp: the hard open-file limit is %lu, below 2048: "
+			"the FD_SETSIZE guard is NOT tested here\n", (unsigned long)old.rlim_max);
+		close(l);
+		return;
+	}
+	high = old;
+	high.rlim_cur = old.rlim_max == RLIM_INFINITY || old.rlim_max > 4096 ? 4096 :
+									   old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &high), 0);
+	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
+	arp_request(a);
+	assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
+	uint8_t smac[6];
+	memcpy(smac, f.frames[0] + 22, 6);
+	for (unsigned int i = 0; i < N; i++) {
+		tcp_seg(seg, smac, (uint16_t)(20000 + i), port, 7u * i, 0, 0x02);
+		net_backend_send(f.b, seg, sizeof(seg));
+	}
+	viewer = socket(AF_INET, SOCK_STREAM, 0);
+	if (viewer >= 0)
+		close(viewer);
+	fx_close(&f);
+	close(l);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (viewer < 0 || viewer >= FD_SETSIZE)
+		fail_msg("after %d guest SYNs a new socket got fd %d (FD_SETSIZE %d)", N, viewer,
+			 FD_SETSIZE);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_arp),
 	cmocka_unit_test(test_dhcp_offer),
@@ -423,6 +471,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_hostfwd_connect),
 	cmocka_unit_test(test_many_connections),
 	cmocka_unit_test(test_connection_flood_keeps_fds),
+	cmocka_unit_test(test_connection_flood_keeps_fds_selectable),
 };
 
 UNIT_SUITE(net_slirp, tests);
