@@ -2,7 +2,8 @@
  * net_slirp_test.c - the user-mode NAT backend with no guest: frames the
  * test writes go into libslirp and its answers come back through the
  * NIC callback.  ARP for the host address, a DHCP DISCOVER answered with
- * an OFFER of 10.0.2.15 (and the bootfile), a host port forward that a
+ * an OFFER of 10.0.2.15 (and the bootfile), IPv6 router solicitation
+ * answered with an advertisement of fec0::/64 (and not with ipv6=off), a host port forward that a
  * host client connects to (slirp, woken through the event loop, then asks
  * for the guest's MAC), a port in use refused with a clear message, and
  * many connections at once from the guest (more than a small fixed table
@@ -464,9 +465,92 @@ static void test_connection_flood_keeps_fds_selectable(void **state)
 			 FD_SETSIZE);
 }
 
+/*
+ * An ICMPv6 Router Solicitation from the guest's link-local address to
+ * ff02::2 (hop limit 255, checksum over the pseudo header), into fr.
+ */
+static size_t router_solicitation(uint8_t fr[70])
+{
+	static const uint8_t allrouters[16] = { 0xff, 0x02, [15] = 0x02 };
+	uint8_t *ip = fr + 14, *icmp = ip + 40, ph[40 + 8 + 16];
+	memset(fr, 0, 70);
+	fr[0] = 0x33; fr[1] = 0x33; fr[5] = 0x02;    /* 33:33:00:00:00:02 */
+	memcpy(fr + 6, GMAC, 6);
+	fr[12] = 0x86; fr[13] = 0xdd;
+	ip[0] = 0x60;
+	put_be16(ip + 4, 16);                        /* payload: RS + SLLA option */
+	ip[6] = 58;                                  /* ICMPv6 */
+	ip[7] = 255;
+	ip[8] = 0xfe; ip[9] = 0x80;                  /* fe80::5054:ff:fe12:3456 */
+	ip[16] = 0x50; ip[17] = 0x54; ip[18] = 0x00; ip[19] = 0xff;
+	ip[20] = 0xfe; ip[21] = 0x12; ip[22] = 0x34; ip[23] = 0x56;
+	memcpy(ip + 24, allrouters, 16);
+	icmp[0] = 133;                               /* Router Solicitation */
+	icmp[8] = 1; icmp[9] = 1;                    /* source link-layer address */
+	memcpy(icmp + 10, GMAC, 6);
+	memcpy(ph, ip + 8, 32);                      /* pseudo header */
+	put_be32(ph + 32, 16);
+	put_be32(ph + 36, 58);
+	memcpy(ph + 40, icmp, 16);
+	put_be16(icmp + 2, ip_csum(ph, 56));
+	return 14 + 40 + 16;
+}
+
+/* The first Router Advertisement among f's frames, or NULL. */
+static const uint8_t *find_ra(const struct fx *f)
+{
+	for (unsigned int i = 0; i < f->n; i++) {
+		const uint8_t *r = f->frames[i];
+		if (f->lens[i] >= 14 + 40 + 16 && r[12] == 0x86 && r[13] == 0xdd && r[20] == 58 &&
+		    r[54] == 134)
+			return r;
+	}
+	return NULL;
+}
+
+static void test_ipv6_router_advertisement(void **state)
+{
+	struct fx f;
+	uint8_t rs[70];
+	char err[512];
+	size_t n = router_solicitation(rs);
+	(void)state;
+
+	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
+	assert_int_equal(net_backend_send(f.b, rs, n), 0);
+	const uint8_t *ra = find_ra(&f);
+	if (!ra) {   /* slirp may answer from its timer */
+		f.want_ethertype = 0x86dd;
+		evloop_timer_arm(f.stop, 5000000000ULL, 0);
+		evloop_run(f.el);
+		ra = find_ra(&f);
+	}
+	assert_non_null(ra);
+	assert_int_equal(ra[21], 255);              /* hop limit of NDP */
+	/* a prefix information option (type 3) carrying fec0::/64 */
+	static const uint8_t fec0[16] = { 0xfe, 0xc0 };
+	bool prefix = false;
+	size_t plen = (size_t)(ra[18] << 8 | ra[19]);
+	for (size_t o = 54 + 16; o + 32 <= 54 + plen && ra[o + 1]; o += (size_t)ra[o + 1] * 8)
+		if (ra[o] == 3 && ra[o + 2] == 64 && !memcmp(ra + o + 16, fec0, 16))
+			prefix = true;
+	assert_true(prefix);
+	fx_close(&f);
+
+	/* ipv6=off: nothing answers */
+	assert_int_equal(fx_open(&f, "user,ipv6=off", err, sizeof(err)), 0);
+	net_backend_send(f.b, rs, n);
+	f.want_ethertype = 0x86dd;
+	evloop_timer_arm(f.stop, 1500000000ULL, 0);
+	evloop_run(f.el);
+	assert_null(find_ra(&f));
+	fx_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_arp),
 	cmocka_unit_test(test_dhcp_offer),
+	cmocka_unit_test(test_ipv6_router_advertisement),
 	cmocka_unit_test(test_hostfwd_port_in_use),
 	cmocka_unit_test(test_hostfwd_connect),
 	cmocka_unit_test(test_many_connections),
