@@ -547,6 +547,71 @@ static void test_ipv6_router_advertisement(void **state)
 	fx_close(&f);
 }
 
+/*
+ * restrict=on: a guest SYN to a host service gets no answer and the host
+ * sees no connection, while a host port forward still reaches the guest
+ * (slirp asks for the guest's MAC to deliver it).  The same SYN without
+ * restrict is answered (the control half, so the test can fail).
+ */
+static void test_restrict(void **state)
+{
+	struct fx f;
+	uint8_t a[42], seg[54], smac[6];
+	uint16_t port, fport;
+	char spec[128], err[512];
+	int l = listen_backlog(&port, 4), fl = listen_any(&fport), c;
+	(void)state;
+
+	close(fl);   /* a free port for the forward */
+	assert_int_equal(fcntl(l, F_SETFL, O_NONBLOCK), 0);
+	for (int restricted = 0; restricted < 2; restricted++) {
+		snprintf(spec, sizeof(spec), "user%s,hostfwd=tcp::%u-:22",
+			 restricted ? ",restrict=on" : "", fport);
+		if (fx_open(&f, spec, err, sizeof(err)))
+			fail_msg("%s", err);
+		arp_request(a);
+		assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
+		memcpy(smac, f.frames[0] + 22, 6);
+		tcp_seg(seg, smac, MANY_PORT, port, 1, 0, 0x02);
+		net_backend_send(f.b, seg, sizeof(seg));
+		f.want_synacks = 1;
+		evloop_timer_arm(f.stop, restricted ? 1500000000ULL : 5000000000ULL, 0);
+		if (f.synacks < 1)
+			evloop_run(f.el);
+		c = accept(l, NULL, NULL);
+		if (c >= 0)
+			close(c);
+		if (!restricted) {
+			assert_int_equal(f.synacks, 1);
+			assert_true(c >= 0);
+			fx_close(&f);
+			continue;
+		}
+		assert_int_equal(f.synacks, 0);
+		assert_true(c < 0);
+		/* the forward still works: a host client makes slirp look for the guest */
+		int h = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(fport) };
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_true(connect(h, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+			    errno == EINPROGRESS);
+		f.n = 0;
+		f.want_ethertype = 0x0800;   /* the SYN for the guest's port 22 */
+		evloop_timer_arm(f.stop, 5000000000ULL, 0);
+		evloop_run(f.el);
+		bool syn = false;
+		for (unsigned int i = 0; i < f.n; i++) {
+			const uint8_t *r = f.frames[i];
+			syn |= f.lens[i] >= 54 && r[12] == 0x08 && r[13] == 0x00 && r[23] == 6 &&
+			       (r[36] << 8 | r[37]) == 22 && (r[47] & 0x12) == 0x02;
+		}
+		assert_true(syn);
+		close(h);
+		fx_close(&f);
+	}
+	close(l);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_arp),
 	cmocka_unit_test(test_dhcp_offer),
@@ -554,6 +619,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_hostfwd_port_in_use),
 	cmocka_unit_test(test_hostfwd_connect),
 	cmocka_unit_test(test_many_connections),
+	cmocka_unit_test(test_restrict),
 	cmocka_unit_test(test_connection_flood_keeps_fds),
 	cmocka_unit_test(test_connection_flood_keeps_fds_selectable),
 };
