@@ -311,6 +311,49 @@ static void tcp_seg(uint8_t t[54], const uint8_t *dmac, uint16_t sport, uint16_t
 }
 
 /*
+ * Opens the backend for spec and has the guest ARP for 10.0.2.2, so slirp
+ * knows the guest's MAC; slirp's own MAC into smac.
+ */
+static void fx_open_arp(struct fx *f, const char *spec, uint8_t smac[6])
+{
+	uint8_t a[42];
+	char err[512];
+
+	if (fx_open(f, spec, err, sizeof(err)))
+		fail_msg("%s", err);
+	arp_request(a);
+	assert_int_equal(net_backend_send(f->b, a, sizeof(a)), 0);
+	assert_true(f->n >= 1);
+	memcpy(smac, f->frames[0] + 22, 6);
+}
+
+/* n guest SYNs to 10.0.2.2:port from ports first..; how many were refused. */
+static unsigned int send_syns(struct fx *f, const uint8_t *smac, uint16_t port,
+			      unsigned int first, unsigned int n)
+{
+	uint8_t seg[54];
+	unsigned int refused = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		tcp_seg(seg, smac, (uint16_t)(first + i), port, 7u * i, 0, 0x02);
+		if (net_backend_send(f->b, seg, sizeof(seg)) < 0)
+			refused++;
+	}
+	return refused;
+}
+
+/* Sets the soft open-file limit to want (at most the hard limit); the old one into old. */
+static void set_nofile(rlim_t want, struct rlimit *old)
+{
+	struct rlimit rl;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, old), 0);
+	rl = *old;
+	rl.rlim_cur = old->rlim_max != RLIM_INFINITY && old->rlim_max < want ? old->rlim_max : want;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+/*
  * 48 connections from the guest at once to a host service: every one is
  * connected (the host accepts 48), answered with a SYN|ACK, and once the
  * guest has acknowledged it, a byte the host writes on each reaches the
@@ -321,23 +364,14 @@ static void test_many_connections(void **state)
 {
 	enum { N = 48 };
 	struct fx f;
-	uint8_t a[42], seg[54];
+	uint8_t seg[54], smac[6];
 	uint16_t port;
-	char err[512];
 	int l = listen_backlog(&port, N + 16), conn[N];
 	unsigned int accepted = 0;
 	(void)state;
 
-	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
-	arp_request(a);
-	assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
-	assert_int_equal(f.n, 1);
-	uint8_t smac[6];
-	memcpy(smac, f.frames[0] + 22, 6);        /* slirp's MAC */
-	for (unsigned int i = 0; i < N; i++) {
-		tcp_seg(seg, smac, (uint16_t)(MANY_PORT + i), port, 1000u * i, 0, 0x02);
-		assert_int_equal(net_backend_send(f.b, seg, sizeof(seg)), 0);
-	}
+	fx_open_arp(&f, "user", smac);
+	assert_int_equal(send_syns(&f, smac, port, MANY_PORT, N), 0);
 	f.want_synacks = N;
 	evloop_timer_arm(f.stop, 10000000000ULL, 0);
 	if (f.synacks < N)
@@ -349,7 +383,7 @@ static void test_many_connections(void **state)
 		fail_msg("%u of %u guest connections answered, %u accepted by the host",
 			 f.synacks, N, accepted);
 	for (unsigned int i = 0; i < N; i++) {
-		tcp_seg(seg, smac, (uint16_t)(MANY_PORT + i), port, 1000u * i + 1,
+		tcp_seg(seg, smac, (uint16_t)(MANY_PORT + i), port, 7u * i + 1,
 			f.synack_seq[i] + 1, 0x10);       /* ACK: established */
 		assert_int_equal(net_backend_send(f.b, seg, sizeof(seg)), 0);
 	}
@@ -378,31 +412,16 @@ static void test_many_connections(void **state)
 static void test_connection_flood_keeps_fds(void **state)
 {
 	enum { N = 400, SPARE = 100 };
-	struct rlimit old, low;
+	struct rlimit old;
 	struct fx f;
-	uint8_t a[42], seg[54];
+	uint8_t smac[6];
 	uint16_t port;
-	char err[512];
 	int l = listen_backlog(&port, 1024), probe[SPARE], opened = 0;
 	(void)state;
 
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
-	low = old;
-	low.rlim_cur = 256;
-	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 256)
-		low.rlim_cur = old.rlim_max;
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
-	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
-	arp_request(a);
-	assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
-	uint8_t smac[6];
-	memcpy(smac, f.frames[0] + 22, 6);
-	unsigned int refused = 0;
-	for (unsigned int i = 0; i < N; i++) {
-		tcp_seg(seg, smac, (uint16_t)(20000 + i), port, 7u * i, 0, 0x02);
-		if (net_backend_send(f.b, seg, sizeof(seg)) < 0)
-			refused++;
-	}
+	set_nofile(256, &old);
+	fx_open_arp(&f, "user", smac);
+	unsigned int refused = send_syns(&f, smac, port, 20000, N);
 	/* the process can still open files: SPARE sockets, as a viewer would */
 	while (opened < SPARE && (probe[opened] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
 		opened++;
@@ -426,34 +445,23 @@ static void test_connection_flood_keeps_fds(void **state)
 static void test_connection_flood_keeps_fds_selectable(void **state)
 {
 	enum { N = 1200 };
-	struct rlimit old, high;
+	struct rlimit old;
 	struct fx f;
-	uint8_t a[42], seg[54];
+	uint8_t smac[6];
 	uint16_t port;
-	char err[512];
 	int l = listen_backlog(&port, 4096), viewer;
 	(void)state;
 
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	set_nofile(4096, &old);
 	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 2048) {
 		fprintf(stderr, "*** net_slirp: the hard open-file limit is %lu, below 2048: "
 			"the FD_SETSIZE guard is NOT tested here\n", (unsigned long)old.rlim_max);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 		close(l);
 		return;
 	}
-	high = old;
-	high.rlim_cur = old.rlim_max == RLIM_INFINITY || old.rlim_max > 4096 ? 4096 :
-									   old.rlim_max;
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &high), 0);
-	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
-	arp_request(a);
-	assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
-	uint8_t smac[6];
-	memcpy(smac, f.frames[0] + 22, 6);
-	for (unsigned int i = 0; i < N; i++) {
-		tcp_seg(seg, smac, (uint16_t)(20000 + i), port, 7u * i, 0, 0x02);
-		net_backend_send(f.b, seg, sizeof(seg));
-	}
+	fx_open_arp(&f, "user", smac);
+	send_syns(&f, smac, port, 20000, N);
 	viewer = socket(AF_INET, SOCK_STREAM, 0);
 	if (viewer >= 0)
 		close(viewer);
@@ -556,9 +564,9 @@ static void test_ipv6_router_advertisement(void **state)
 static void test_restrict(void **state)
 {
 	struct fx f;
-	uint8_t a[42], seg[54], smac[6];
+	uint8_t smac[6];
 	uint16_t port, fport;
-	char spec[128], err[512];
+	char spec[128];
 	int l = listen_backlog(&port, 4), fl = listen_any(&fport), c;
 	(void)state;
 
@@ -567,13 +575,8 @@ static void test_restrict(void **state)
 	for (int restricted = 0; restricted < 2; restricted++) {
 		snprintf(spec, sizeof(spec), "user%s,hostfwd=tcp::%u-:22",
 			 restricted ? ",restrict=on" : "", fport);
-		if (fx_open(&f, spec, err, sizeof(err)))
-			fail_msg("%s", err);
-		arp_request(a);
-		assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
-		memcpy(smac, f.frames[0] + 22, 6);
-		tcp_seg(seg, smac, MANY_PORT, port, 1, 0, 0x02);
-		net_backend_send(f.b, seg, sizeof(seg));
+		fx_open_arp(&f, spec, smac);
+		send_syns(&f, smac, port, MANY_PORT, 1);
 		f.want_synacks = 1;
 		evloop_timer_arm(f.stop, restricted ? 1500000000ULL : 5000000000ULL, 0);
 		if (f.synacks < 1)
