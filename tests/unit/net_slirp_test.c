@@ -50,6 +50,7 @@ struct fx {
 	unsigned int synacks, want_synacks, datas, want_datas;
 	uint32_t synack_seq[64];
 	bool got_data[64];
+	unsigned int data_frames;   /* review: every data segment, retransmits too */
 };
 
 #define MANY_PORT 40000
@@ -76,7 +77,8 @@ static void fx_receive(void *opaque, const uint8_t *frame, size_t len)
 			f->synack_seq[dport - MANY_PORT] = get_be32(t + 4);
 			if (++f->synacks == f->want_synacks)
 				evloop_stop(f->el);
-		} else if (paylen > 0 && paylen < 1500 && !f->got_data[dport - MANY_PORT]) {
+		} else if (paylen > 0 && paylen < 1500 && (++f->data_frames, 1) &&
+			   !f->got_data[dport - MANY_PORT]) {
 			f->got_data[dport - MANY_PORT] = true;   /* retransmits count once */
 			if (++f->datas == f->want_datas)
 				evloop_stop(f->el);
@@ -720,6 +722,73 @@ static void test_review_fd_guard_udp67(void **state) { (void)state; fd_guard_byp
 static void test_review_fd_guard_icmp_short(void **state) { (void)state; fd_guard_bypass(1); }
 static void test_review_fd_guard_tcp_frag(void **state) { (void)state; fd_guard_bypass(2); }
 
+/*
+ * Review: slirp's TCP timers run only inside slirp_pollfds_poll(), which
+ * this backend calls on socket events and when its poll timer fires; but
+ * slirp_refill() re-arms that one-shot timer to "now + timeout" after every
+ * guest frame.  A guest that keeps sending anything (here an ARP request
+ * every 50 ms) pushes the timer out for ever, and a segment the guest never
+ * acknowledged is never retransmitted.  The control run (no chatter) sees
+ * the retransmits.
+ */
+static struct fx *chatter_fx;
+static uint8_t chatter_arp[42];
+
+static void chatter(void *opaque)
+{
+	(void)opaque;
+	net_backend_send(chatter_fx->b, chatter_arp, sizeof(chatter_arp));
+}
+
+static void test_review_timers_starved_by_guest_traffic(void **state)
+{
+	unsigned int retrans[2];
+	(void)state;
+
+	for (int chat = 0; chat < 2; chat++) {
+		struct fx f;
+		uint8_t seg[54], smac[6];
+		uint16_t port;
+		int l = listen_backlog(&port, 4), c;
+
+		fx_open_arp(&f, "user", smac);
+		send_syns(&f, smac, port, MANY_PORT, 1);
+		f.want_synacks = 1;
+		evloop_timer_arm(f.stop, 5000000000ULL, 0);
+		if (f.synacks < 1)
+			evloop_run(f.el);
+		assert_int_equal(f.synacks, 1);
+		c = accept(l, NULL, NULL);
+		assert_true(c >= 0);
+		tcp_seg(seg, smac, MANY_PORT, port, 1, f.synack_seq[0] + 1, 0x10);
+		assert_int_equal(net_backend_send(f.b, seg, sizeof(seg)), 0);
+		assert_int_equal(write(c, "x", 1), 1);
+		f.want_datas = 1;
+		evloop_timer_arm(f.stop, 5000000000ULL, 0);
+		if (f.datas < 1)
+			evloop_run(f.el);
+		assert_int_equal(f.datas, 1);
+		/* the guest never acknowledges the byte: slirp must retransmit it */
+		f.data_frames = 0;
+		struct evloop_timer *t = evloop_timer_new(f.el, chatter, NULL);
+		chatter_fx = &f;
+		arp_request(chatter_arp);
+		if (chat)
+			evloop_timer_arm(t, 50000000ULL, 50000000ULL);
+		evloop_timer_arm(f.stop, 6000000000ULL, 0);
+		evloop_run(f.el);
+		retrans[chat] = f.data_frames;
+		evloop_timer_free(t);
+		close(c);
+		close(l);
+		fx_close(&f);
+	}
+	fprintf(stderr, "retransmits in 6 s: quiet guest %u, chatty guest %u\n", retrans[0],
+		retrans[1]);
+	assert_true(retrans[0] > 0);
+	assert_true(retrans[1] > 0);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_arp),
 	cmocka_unit_test(test_dhcp_offer),
@@ -733,6 +802,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_review_fd_guard_udp67),
 	cmocka_unit_test(test_review_fd_guard_icmp_short),
 	cmocka_unit_test(test_review_fd_guard_tcp_frag),
+	cmocka_unit_test(test_review_timers_starved_by_guest_traffic),
 };
 
 UNIT_SUITE(net_slirp, tests);
