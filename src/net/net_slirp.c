@@ -7,49 +7,71 @@
  *
  * Who drives libslirp: the VM's event loop, on its one thread, and
  * nothing else - libslirp is not thread-safe and needs no thread of its
- * own.  After every piece of work (a frame from the guest, a socket
- * event, a timer) slirp_pollfds_fill() says which sockets it wants
- * watched and how long until its TCP timers need a look; this file keeps
- * the event loop's watches in step with that list (adding, changing and
- * removing fds) and arms one timer for the timeout.  When a watched
- * socket is ready, its revents are recorded and slirp_pollfds_poll() runs
- * with them; the timeout timer runs it with none, which is how slirp's
- * fast/slow TCP timers advance.  slirp's own timers (IPv6 router
- * advertisements) are evloop timers.  An idle user network thus wakes at
- * most once a second (slirp's largest timeout) and never spins.
+ * own.  slirp's sockets live on an epoll of their own (one per NIC),
+ * which is a single watch in the event loop: however many connections a
+ * guest opens, they take one event-loop slot, and the control socket and
+ * the display keep theirs.  After every piece of work (a frame from the
+ * guest, socket events, a timer) slirp_pollfds_fill() says which sockets
+ * it wants watched and how long until its TCP timers need a look; this
+ * file keeps the NIC's epoll in step with that list (adding, changing and
+ * removing fds) and arms one timer for the timeout.  When the NIC's epoll
+ * is ready, at most SLIRP_EVENTS_PER_ROUND socket events are taken (the
+ * rest stay ready for the next turn, after the other watches had theirs),
+ * recorded by fd, and slirp_pollfds_poll() runs with them; the timeout
+ * timer runs it with none, which is how slirp's fast/slow TCP timers
+ * advance.  slirp's own timers (IPv6 router advertisements) are evloop
+ * timers.  An idle user network thus wakes at most once a second (slirp's
+ * largest timeout) and never spins.
  *
  * Frames flow: guest -> net_backend_send() -> slirp_input(); slirp ->
  * send_packet callback -> net_backend_deliver() -> the NIC.  slirp cannot
  * be told to wait, so every frame it produces is handed over and the NIC
  * bounds its own queue (net.h).
  *
- * Limits: at most NET_SLIRP_MAX_FDS (16) sockets are watched per NIC, so a
- * guest opening thousands of connections cannot take every event-loop
- * slot from the control socket and the display; the connections past
- * that limit stall (their sockets are not polled) until others close.
+ * Limits: no fixed number of connections; the table of watched fds grows
+ * with the highest fd number.  But a guest must not take the last file
+ * descriptors from the VMM (the control socket's accept, a new viewer):
+ * every SLIRP_FD_PROBE_EVERY frames that could make slirp open a socket,
+ * the lowest free fd number is looked at, and while it is within
+ * SLIRP_FD_RESERVE of the limit only frames that surely cannot open one
+ * pass (ARP, TCP segments of existing connections, DHCP to slirp, IPv6
+ * neighbour discovery); SYNs, UDP, ICMP and fragments are dropped until
+ * connections close.  What is looked at is the process's real fd use,
+ * not a count of slirp's watched sockets (slirp stops polling a socket
+ * whose guest does not read, but it stays open).  The limit counted is
+ * at most FD_SETSIZE (1024): libvncserver watches its viewers with
+ * select(), and glibc aborts the process on an FD_SET of a higher fd, so
+ * a viewer connecting after the guest opened a thousand connections must
+ * still get a low fd number.
  */
 #include "net/net.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <slirp/libslirp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/errmsg.h"
 #include "util/log.h"
 #include "vmm/evloop.h"
 
-#define NET_SLIRP_MAX_FDS 16
-#define NET_SLIRP_MAX_POLL 256   /* entries one slirp_pollfds_fill may add */
+#define SLIRP_EVENTS_PER_ROUND 256
+#define SLIRP_FD_RESERVE 128     /* fds below the limit slirp leaves alone */
+#define SLIRP_FD_PROBE_EVERY 16  /* socket-opening frames between fd looks */
 
-struct slirp_slot {
-	struct net_slirp *s;
-	int fd;                  /* -1: free */
-	uint32_t events;         /* epoll events registered */
-	uint32_t revents;        /* what the last wake-up reported */
+/* What the NIC's epoll holds for one fd number, and what it reported. */
+struct slirp_fdstate {
+	uint32_t events;          /* registered (when reg) */
+	uint32_t revents;         /* from this round's epoll_wait */
+	uint32_t seen;            /* the refill generation that last wanted it */
+	bool reg;
 };
 
 struct slirp_pollent {
@@ -61,11 +83,21 @@ struct net_slirp {
 	struct net_backend b;     /* first */
 	Slirp *slirp;
 	struct evloop_timer *poll_timer;
-	struct slirp_slot slot[NET_SLIRP_MAX_FDS];
-	struct slirp_pollent pfd[NET_SLIRP_MAX_POLL];
-	unsigned int npfd;
+	int epfd;                 /* slirp's sockets; -1 until made */
+	struct slirp_fdstate *fds; /* indexed by fd number */
+	unsigned int nfds;        /* entries in fds */
+	unsigned int fd_limit;    /* RLIMIT_NOFILE: fds never go higher */
+	int maxfd;                /* highest fd with reg set, or -1 */
+	uint32_t gen;             /* refill generation */
+	struct slirp_pollent *pfd; /* this round's slirp_pollfds_fill list */
+	unsigned int npfd, pfd_cap;
+	int64_t poll_due;         /* when poll_timer fires (CLOCK_MONOTONIC ns), 0: idle */
+	unsigned int probe_in;    /* socket-opening frames until the next fd look */
+	bool fds_short;           /* the last look found the reserve reached */
+	int lowest_free;          /* what it found (-1: none free) */
+	struct in_addr vhost;     /* slirp's own address (DHCP goes there) */
 	bool in_round;            /* guards against re-entry from callbacks */
-	bool warned_fds;
+	bool warned, warned_full;
 	char hostname[64];
 	char bootfile[128];
 };
@@ -146,19 +178,69 @@ static void slirp_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 		evloop_timer_arm(t->t, delay > 0 ? (uint64_t)delay : 1, 0);
 }
 
-static struct slirp_slot *slot_find(struct net_slirp *s, int fd)
+/* The state of fd, the table grown to hold it; NULL if fd is out of range. */
+static struct slirp_fdstate *fd_state(struct net_slirp *s, int fd, bool grow)
 {
-	for (unsigned int i = 0; i < NET_SLIRP_MAX_FDS; i++)
-		if (s->slot[i].fd == fd)
-			return &s->slot[i];
-	return NULL;
+	if (fd < 0 || (unsigned int)fd >= s->fd_limit)
+		return NULL;
+	if ((unsigned int)fd >= s->nfds) {
+		unsigned int n = s->nfds ? s->nfds : 64;
+		struct slirp_fdstate *t;
+		if (!grow)
+			return NULL;
+		while (n <= (unsigned int)fd)
+			n *= 2;
+		if (n > s->fd_limit)
+			n = s->fd_limit;
+		t = realloc(s->fds, (size_t)n * sizeof(*t));
+		if (!t)
+			return NULL;
+		memset(t + s->nfds, 0, (size_t)(n - s->nfds) * sizeof(*t));
+		s->fds = t;
+		s->nfds = n;
+	}
+	return &s->fds[fd];
 }
 
-static void slot_drop(struct net_slirp *s, struct slirp_slot *sl)
+static void fd_unwatch(struct net_slirp *s, int fd)
 {
-	evloop_del_fd(s->b.el, sl->fd);
-	sl->fd = -1;
-	sl->events = sl->revents = 0;
+	struct slirp_fdstate *st = fd_state(s, fd, false);
+
+	if (!st || !st->reg)
+		return;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);   /* ENOENT if already closed */
+	st->reg = false;
+	st->events = st->revents = 0;
+	while (s->maxfd >= 0 && !s->fds[s->maxfd].reg)
+		s->maxfd--;
+}
+
+/* Registers fd for ev on the NIC's epoll, or changes what it waits for. */
+static int fd_watch(struct net_slirp *s, int fd, uint32_t ev)
+{
+	struct slirp_fdstate *st = fd_state(s, fd, true);
+	struct epoll_event e = { .events = ev, .data.fd = fd };
+
+	if (!st)
+		return -1;
+	st->seen = s->gen;
+	if (st->reg && st->events == ev)
+		return 0;
+	if (st->reg && epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &e) == 0) {
+		st->events = ev;
+		return 0;
+	}
+	/* new, or closed and reopened under the same number */
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e) < 0 &&
+	    (errno != EEXIST || epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &e) < 0)) {
+		st->reg = false;
+		return -1;
+	}
+	st->reg = true;
+	st->events = ev;
+	if (fd > s->maxfd)
+		s->maxfd = fd;
+	return 0;
 }
 
 static void slirp_register_fd(int fd, void *opaque)
@@ -170,11 +252,7 @@ static void slirp_register_fd(int fd, void *opaque)
 /* slirp is about to close fd: forget its watch before the number is reused. */
 static void slirp_unregister_fd(int fd, void *opaque)
 {
-	struct net_slirp *s = opaque;
-	struct slirp_slot *sl = slot_find(s, fd);
-
-	if (sl)
-		slot_drop(s, sl);
+	fd_unwatch(opaque, fd);
 }
 
 static void slirp_notify(void *opaque)
@@ -200,8 +278,17 @@ static int slirp_add_poll(int fd, int events, void *opaque)
 {
 	struct net_slirp *s = opaque;
 
-	if (s->npfd >= NET_SLIRP_MAX_POLL)
-		return -1;
+	if (s->npfd == s->pfd_cap) {
+		unsigned int n = s->pfd_cap ? s->pfd_cap * 2 : 64;
+		struct slirp_pollent *t;
+		if (n > s->fd_limit)
+			n = s->fd_limit;
+		t = n > s->pfd_cap ? realloc(s->pfd, (size_t)n * sizeof(*t)) : NULL;
+		if (!t)
+			return -1;   /* slirp then does not poll this socket */
+		s->pfd = t;
+		s->pfd_cap = n;
+	}
 	s->pfd[s->npfd] = (struct slirp_pollent){ fd, events };
 	return (int)s->npfd++;
 }
@@ -209,23 +296,23 @@ static int slirp_add_poll(int fd, int events, void *opaque)
 static int slirp_get_revents(int idx, void *opaque)
 {
 	struct net_slirp *s = opaque;
-	struct slirp_slot *sl;
+	struct slirp_fdstate *st;
 	int r = 0;
 
 	if (idx < 0 || (unsigned int)idx >= s->npfd)
 		return 0;
-	sl = slot_find(s, s->pfd[idx].fd);
-	if (!sl)
+	st = fd_state(s, s->pfd[idx].fd, false);
+	if (!st || !st->reg)
 		return 0;
-	if (sl->revents & EPOLLIN)
+	if (st->revents & EPOLLIN)
 		r |= SLIRP_POLL_IN;
-	if (sl->revents & EPOLLOUT)
+	if (st->revents & EPOLLOUT)
 		r |= SLIRP_POLL_OUT;
-	if (sl->revents & EPOLLPRI)
+	if (st->revents & EPOLLPRI)
 		r |= SLIRP_POLL_PRI;
-	if (sl->revents & EPOLLERR)
+	if (st->revents & EPOLLERR)
 		r |= SLIRP_POLL_ERR;
-	if (sl->revents & EPOLLHUP)
+	if (st->revents & EPOLLHUP)
 		r |= SLIRP_POLL_HUP;
 	return r;
 }
@@ -245,65 +332,64 @@ static uint32_t to_epoll(int events)
 
 static void slirp_round(struct net_slirp *s);
 
-static void slirp_fd_ready(void *opaque, uint32_t revents)
+/* The NIC's epoll is ready: take a bounded batch of socket events. */
+static void slirp_sockets_ready(void *opaque, uint32_t revents)
 {
-	struct slirp_slot *sl = opaque;
+	struct net_slirp *s = opaque;
+	struct epoll_event ev[SLIRP_EVENTS_PER_ROUND];
+	int n;
+	(void)revents;
 
-	sl->revents = revents;
-	slirp_round(sl->s);
+	if (s->in_round)
+		return;
+	n = epoll_wait(s->epfd, ev, SLIRP_EVENTS_PER_ROUND, 0);
+	for (int i = 0; i < n; i++) {
+		struct slirp_fdstate *st = fd_state(s, ev[i].data.fd, false);
+		if (st && st->reg)
+			st->revents = ev[i].events;
+	}
+	slirp_round(s);
+	for (int i = 0; i < n; i++) {
+		struct slirp_fdstate *st = fd_state(s, ev[i].data.fd, false);
+		if (st)
+			st->revents = 0;
+	}
 }
 
 static void slirp_poll_timeout(void *opaque)
 {
-	slirp_round(opaque);
+	struct net_slirp *s = opaque;
+
+	s->poll_due = 0;
+	slirp_round(s);
 }
 
-/* Asks slirp what to watch and brings the event loop in line. */
+/* Asks slirp what to watch and brings the NIC's epoll in line. */
 static void slirp_refill(struct net_slirp *s)
 {
 	uint32_t timeout = 1000;
 
 	s->npfd = 0;
+	s->gen++;
 	slirp_pollfds_fill(s->slirp, &timeout, slirp_add_poll, s);
-	/* watches slirp no longer wants */
-	for (unsigned int i = 0; i < NET_SLIRP_MAX_FDS; i++) {
-		struct slirp_slot *sl = &s->slot[i];
-		bool wanted = false;
-		if (sl->fd < 0)
-			continue;
-		for (unsigned int j = 0; j < s->npfd && !wanted; j++)
-			wanted = s->pfd[j].fd == sl->fd;
-		if (!wanted)
-			slot_drop(s, sl);
-	}
 	for (unsigned int j = 0; j < s->npfd; j++) {
-		uint32_t ev = to_epoll(s->pfd[j].events);
-		struct slirp_slot *sl = slot_find(s, s->pfd[j].fd);
-		if (sl) {
-			if (sl->events != ev) {
-				if (evloop_mod_fd(s->b.el, sl->fd, ev) < 0) {
-					/* closed and reopened under us: watch it afresh */
-					evloop_del_fd(s->b.el, sl->fd);
-					if (evloop_add_fd(s->b.el, sl->fd, ev, slirp_fd_ready, sl) < 0) {
-						sl->fd = -1;
-						continue;
-					}
-				}
-				sl->events = ev;
-			}
-			continue;
+		if (fd_watch(s, s->pfd[j].fd, to_epoll(s->pfd[j].events)) < 0 && !s->warned) {
+			log_warn("user network: cannot watch socket %d: %s; its connection stalls",
+				 s->pfd[j].fd, strerror(errno ? errno : ENOMEM));
+			s->warned = true;
 		}
-		sl = slot_find(s, -1);
-		if (!sl || evloop_add_fd(s->b.el, s->pfd[j].fd, ev, slirp_fd_ready, sl) < 0) {
-			if (!s->warned_fds)
-				log_warn("user network: more than %d sockets; some connections "
-					 "stall until others close", NET_SLIRP_MAX_FDS);
-			s->warned_fds = true;
-			continue;
-		}
-		*sl = (struct slirp_slot){ .s = s, .fd = s->pfd[j].fd, .events = ev };
 	}
-	evloop_timer_arm(s->poll_timer, (uint64_t)(timeout ? timeout : 1) * 1000000ULL, 0);
+	/* watches slirp no longer wants */
+	for (int fd = s->maxfd; fd >= 0; fd--)
+		if (s->fds[fd].reg && s->fds[fd].seen != s->gen)
+			fd_unwatch(s, fd);
+	/* only ever earlier: a guest sending often must not push slirp's TCP
+	 * timers (retransmit, delayed ACK, 2MSL) out for ever */
+	int64_t now = slirp_clock_ns(NULL), due = now + (int64_t)(timeout ? timeout : 1) * 1000000;
+	if (!s->poll_due || due < s->poll_due) {
+		s->poll_due = due;
+		evloop_timer_arm(s->poll_timer, (uint64_t)(due - now), 0);
+	}
 }
 
 /* Lets slirp handle what is ready (and its timers), then refills. */
@@ -313,18 +399,99 @@ static void slirp_round(struct net_slirp *s)
 		return;
 	s->in_round = true;
 	slirp_pollfds_poll(s->slirp, 0, slirp_get_revents, s);
-	for (unsigned int i = 0; i < NET_SLIRP_MAX_FDS; i++)
-		s->slot[i].revents = 0;
 	slirp_refill(s);
 	s->in_round = false;
 }
 
 /* --- backend ops -------------------------------------------------------------------- */
 
+static unsigned int be16_at(const uint8_t *p)
+{
+	return (unsigned int)(p[0] << 8 | p[1]);
+}
+
+/*
+ * Whether slirp surely opens no host socket for this guest frame: ARP; a
+ * TCP segment without SYN in one unfragmented packet; DHCP (UDP to port
+ * 67 of slirp's address or broadcast: slirp answers it itself); IPv6
+ * neighbour discovery; frames too short to be IP (slirp drops them) and
+ * other ethertypes.  A SYN, other UDP, ICMP, IPv4 fragments (slirp
+ * reassembles them) and IPv6 extension headers may open one.
+ */
+static bool slirp_frame_harmless(const struct net_slirp *s, const uint8_t *f, size_t len)
+{
+	unsigned int type, ihl, l4;
+
+	if (len < 14)
+		return true;
+	type = be16_at(f + 12);
+	if (type == 0x0800) {
+		if (len < 34 || (ihl = (f[14] & 15u) * 4) < 20)
+			return true;
+		if (be16_at(f + 20) & 0x3fff)                    /* MF or an offset */
+			return false;
+		l4 = 14 + ihl;
+		if (f[23] == 6)
+			return len >= l4 + 14 && !(f[l4 + 13] & 0x02);
+		if (f[23] == 17 && len >= l4 + 4 && be16_at(f + l4 + 2) == 67) {
+			uint32_t dst;
+			memcpy(&dst, f + 30, 4);
+			return dst == s->vhost.s_addr || dst == 0xffffffffu;
+		}
+		return false;
+	}
+	if (type == 0x86dd) {
+		if (len < 54)
+			return true;
+		l4 = 54;
+		if (f[20] == 6)
+			return len >= l4 + 14 && !(f[l4 + 13] & 0x02);
+		if (f[20] == 58)
+			return len > l4 && f[l4] >= 133 && f[l4] <= 137;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Whether the process is within the reserve of its fd limit (or of
+ * FD_SETSIZE): looks at the lowest free fd number every
+ * SLIRP_FD_PROBE_EVERY calls, so a guest gets at most that many sockets
+ * past the point between two looks.
+ */
+static bool slirp_fds_short(struct net_slirp *s, unsigned int *limit_out)
+{
+	unsigned int limit = s->fd_limit < FD_SETSIZE ? s->fd_limit : FD_SETSIZE;
+	unsigned int reserve = limit > 2 * SLIRP_FD_RESERVE ? SLIRP_FD_RESERVE : limit / 2;
+	int fd;
+
+	*limit_out = limit;
+	if (s->probe_in > 0) {
+		s->probe_in--;
+		return s->fds_short;
+	}
+	s->probe_in = SLIRP_FD_PROBE_EVERY - 1;
+	fd = fcntl(s->epfd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		close(fd);
+	s->lowest_free = fd;
+	s->fds_short = fd < 0 || (unsigned int)fd >= limit - reserve;
+	return s->fds_short;
+}
+
 static int slirp_backend_send(struct net_backend *b, const uint8_t *frame, size_t len)
 {
 	struct net_slirp *s = (struct net_slirp *)b;
+	unsigned int limit;
 
+	if (!slirp_frame_harmless(s, frame, len) && slirp_fds_short(s, &limit)) {
+		if (!s->warned_full)
+			log_warn("user network: file descriptors are running short (the lowest "
+				 "free is %d, the limit %u); the guest's new connections are "
+				 "refused until some close", s->lowest_free, limit);
+		s->warned_full = true;
+		return -ENOBUFS;
+	}
 	slirp_input(s->slirp, frame, (int)len);
 	/* a new connection or datagram may have opened a socket to watch */
 	if (!s->in_round)
@@ -338,10 +505,13 @@ static void slirp_backend_destroy(struct net_backend *b)
 
 	if (s->slirp)
 		slirp_cleanup(s->slirp);
-	for (unsigned int i = 0; i < NET_SLIRP_MAX_FDS; i++)
-		if (s->slot[i].fd >= 0)
-			slot_drop(s, &s->slot[i]);
+	if (s->epfd >= 0) {
+		evloop_del_fd(s->b.el, s->epfd);
+		close(s->epfd);
+	}
 	evloop_timer_free(s->poll_timer);
+	free(s->fds);
+	free(s->pfd);
 	free(s);
 }
 
@@ -381,6 +551,17 @@ static int slirp_add_forwards(struct net_slirp *s, const struct nic_config *nic,
 	return 0;
 }
 
+/* The highest fd number + 1 this process may have (RLIMIT_NOFILE). */
+static unsigned int slirp_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > (1u << 20))
+		return 1u << 20;
+	return rl.rlim_cur > 64 ? (unsigned int)rl.rlim_cur : 64;
+}
+
 int net_slirp_create(const struct net_backend_params *p, struct net_backend **out,
 		     char *err, size_t errlen)
 {
@@ -400,12 +581,24 @@ int net_slirp_create(const struct net_backend_params *p, struct net_backend **ou
 	s->b.ops = &slirp_ops;
 	s->b.cb = p->cb;
 	s->b.el = p->el;
-	for (unsigned int i = 0; i < NET_SLIRP_MAX_FDS; i++)
-		s->slot[i].fd = -1;
-	s->poll_timer = evloop_timer_new(p->el, slirp_poll_timeout, s);
-	if (!s->poll_timer) {
+	s->maxfd = -1;
+	s->fd_limit = slirp_fd_limit();
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0) {
+		r = -errno;
 		free(s);
-		return errmsg_set(err, errlen, -ENOMEM, NULL, "user network: no event-loop timer");
+		return errmsg_set(err, errlen, r, NULL, "user network: epoll_create1: %s",
+				  strerror(-r));
+	}
+	s->poll_timer = evloop_timer_new(p->el, slirp_poll_timeout, s);
+	r = s->poll_timer ? evloop_add_fd(p->el, s->epfd, EPOLLIN, slirp_sockets_ready, s) :
+			    -ENOMEM;
+	if (r < 0) {
+		evloop_timer_free(s->poll_timer);
+		close(s->epfd);
+		free(s);
+		return errmsg_set(err, errlen, r, NULL, "user network: event loop: %s",
+				  strerror(-r));
 	}
 	snprintf(s->hostname, sizeof(s->hostname), "%s", p->vm_name ? p->vm_name : "vm");
 	if (nic->bootfile)
@@ -418,6 +611,7 @@ int net_slirp_create(const struct net_backend_params *p, struct net_backend **ou
 	cfg.vnetwork = u.net;
 	cfg.vnetmask = u.mask;
 	cfg.vhost = u.host;
+	s->vhost = u.host;
 	cfg.vdhcp_start = u.dhcpstart;
 	cfg.vnameserver = u.dns;
 	cfg.in6_enabled = nic->ipv6;

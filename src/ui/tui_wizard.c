@@ -233,7 +233,6 @@ static enum tui_form_end tui_wiz_page_disk_detail(struct tui_wiz_ui *z)
 
 static enum tui_form_end tui_wiz_page_net(struct tui_wiz_ui *z)
 {
-	char why[TUI_NET_COUNT][192], text[512];
 	struct tui_menu_item items[TUI_NET_COUNT] = {
 		[TUI_NET_NAT] = { "NAT", "user-mode networking: reaches out, no root needed", false },
 		[TUI_NET_TAP] = { "Tap device", "on a Linux bridge you have set up", false },
@@ -241,12 +240,8 @@ static enum tui_form_end tui_wiz_page_net(struct tui_wiz_ui *z)
 	};
 	enum tui_form_end end;
 
-	tui_wiz_net_saved(TUI_NET_NAT, why[0], sizeof(why[0]));
-	snprintf(text, sizeof(text), "How the VM reaches the network.%s%s",
-		 tui_wiz_net_saved(TUI_NET_NAT, why[1], sizeof(why[1])) ? "" : "  Note: ",
-		 tui_wiz_net_saved(TUI_NET_NAT, why[1], sizeof(why[1])) ? "" : why[0]);
-	int c = tui_wiz_menu(z, TUI_WIZ_NET, "network", text, items, TUI_NET_COUNT,
-			     (int)z->w.net, &end);
+	int c = tui_wiz_menu(z, TUI_WIZ_NET, "network", "How the VM reaches the network.",
+			     items, TUI_NET_COUNT, (int)z->w.net, &end);
 	if (end == TUI_FORM_NEXT)
 		z->w.net = (enum tui_wiz_net)c;
 	return end;
@@ -272,7 +267,6 @@ static enum tui_form_end tui_wiz_page_net_detail(struct tui_wiz_ui *z)
 
 static enum tui_form_end tui_wiz_page_display(struct tui_wiz_ui *z)
 {
-	char why[192], text[384];
 	struct tui_menu_item items[TUI_DISPLAY_COUNT] = {
 		[TUI_DISPLAY_NONE] = { "None", "the serial console only (c in the list)", false },
 		[TUI_DISPLAY_SDL] = { "SDL window", "a window on this desktop", false },
@@ -281,11 +275,8 @@ static enum tui_form_end tui_wiz_page_display(struct tui_wiz_ui *z)
 	};
 	enum tui_form_end end;
 
-	bool saved = tui_wiz_display_saved(TUI_DISPLAY_VNC, why, sizeof(why));
-	snprintf(text, sizeof(text), "Where the VM's screen goes.%s%s", saved ? "" : "  Note: ",
-		 saved ? "" : why);
-	int c = tui_wiz_menu(z, TUI_WIZ_DISPLAY, "display", text, items, TUI_DISPLAY_COUNT,
-			     (int)z->w.display, &end);
+	int c = tui_wiz_menu(z, TUI_WIZ_DISPLAY, "display", "Where the VM's screen goes.",
+			     items, TUI_DISPLAY_COUNT, (int)z->w.display, &end);
 	if (end == TUI_FORM_NEXT)
 		z->w.display = (enum tui_wiz_display)c;
 	return end;

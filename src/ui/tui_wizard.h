@@ -80,14 +80,13 @@ int tui_wiz_set_preset(struct tui_wiz *w, const char *preset, char *err, size_t 
 void tui_wiz_set_boot(struct tui_wiz *w, enum tui_wiz_boot b);
 
 /*
- * Whether this ttyvm's definitions can hold a kind of boot, disk,
- * network or display (some keys arrive with later work: [diskN],
- * [cdrom], [netN], [display]).  When not, false with the reason in why.
+ * Whether this ttyvm's definitions can hold a kind of boot or disk (as
+ * the schema says: [diskN], [cdrom]).  When not, false with the reason in
+ * why.  Every network and display choice is always written ([net0],
+ * [display]).
  */
 bool tui_wiz_boot_supported(enum tui_wiz_boot b, char *why, size_t len);
 bool tui_wiz_disk_supported(enum tui_wiz_disk d, char *why, size_t len);
-bool tui_wiz_net_saved(enum tui_wiz_net n, char *why, size_t len);
-bool tui_wiz_display_saved(enum tui_wiz_display d, char *why, size_t len);
 
 /* true when this ttyvm's definitions have a section called section
  * (or, for "disk"/"net", an indexed one: diskN, disk0, ...). */

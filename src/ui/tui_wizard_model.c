@@ -164,22 +164,6 @@ bool tui_wiz_disk_supported(enum tui_wiz_disk d, char *why, size_t len)
 	return d == TUI_DISK_NONE || tui_wiz_needs("disk", "[disk0]", why, len);
 }
 
-bool tui_wiz_net_saved(enum tui_wiz_net n, char *why, size_t len)
-{
-	(void)n;
-	(void)why;
-	(void)len;
-	return true;   /* [net0]: backend user or tap; none is no [netN] */
-}
-
-bool tui_wiz_display_saved(enum tui_wiz_display d, char *why, size_t len)
-{
-	(void)d;
-	(void)why;
-	(void)len;
-	return true;   /* [display] mode */
-}
-
 /* --- checks ------------------------------------------------------------------------ */
 
 int tui_wiz_check_name(void *ctx, const char *text, char *why, size_t len)
@@ -600,7 +584,6 @@ static const char *const tui_display_names[TUI_DISPLAY_COUNT] = {
 void tui_wiz_summary(const struct tui_wiz *w, char *buf, size_t len)
 {
 	size_t n = 0;
-	char why[160];
 
 #define ADD(...) \
 	do { \
@@ -643,11 +626,7 @@ void tui_wiz_summary(const struct tui_wiz *w, char *buf, size_t len)
 	if (w->net == TUI_NET_TAP)
 		ADD(" %s", w->tap);
 	ADD("\n");
-	if (!tui_wiz_net_saved(w->net, why, sizeof(why)))
-		ADD("           (%s)\n", why);
 	ADD("Display:   %s\n", tui_display_names[w->display]);
-	if (!tui_wiz_display_saved(w->display, why, sizeof(why)))
-		ADD("           (%s)\n", why);
 	ADD("Serial:    COM1 to the VM's log; c shows it in the console view\n");
 #undef ADD
 }

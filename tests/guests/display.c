@@ -6,7 +6,11 @@
  *         draws the pattern pixel(x, y) = (x & 255) << 16 | (y & 255) << 8 |
  *         ((x ^ y) & 255), then prints
  *           vbe: mode=WxHx32 lfb=0xADDR drawn
- *         or "vbe: FAIL ..." (no device, mode not taken).
+ *         or "vbe: FAIL ..." (no device, mode not taken).  After it,
+ *         vbe_mark(n) paints the top-left VBE_MARK_SIZE square in the
+ *         colour (n * 0x9E3779B1) & 0xFFFFFF (distinct for 2^24
+ *         consecutive n), so another mode (virtionetflood) can make the
+ *         screen change while it runs.
  *   keys  echoes every byte the keyboard controller delivers (polled, the
  *         controller as reset left it: set 2 translated to set 1) as
  *           key: XX
@@ -31,6 +35,8 @@
 #define KEYS_IDLE_MS 120000
 
 unsigned int tk_vbe_w = 640, tk_vbe_h = 480;
+static volatile u32 *vbe_fb;      /* set once a mode is drawn */
+static u32 vbe_pitch;
 
 static void vbe_write(u16 reg, u16 v)
 {
@@ -90,7 +96,20 @@ void vbe_test(void)
 		kprintf("vbe: FAIL the framebuffer reads back 0x%x\n", probe);
 		return;
 	}
+	vbe_fb = fb;
+	vbe_pitch = w;
 	kprintf("vbe: mode=%ux%ux32 lfb=0x%llx drawn\n", w, h, lfb);
+}
+
+void vbe_mark(u32 n)
+{
+	u32 c = (n * 0x9E3779B1u) & 0xFFFFFF;
+
+	if (!vbe_fb)
+		return;
+	for (u32 y = 0; y < VBE_MARK_SIZE; y++)
+		for (u32 x = 0; x < VBE_MARK_SIZE; x++)
+			vbe_fb[y * vbe_pitch + x] = c;
 }
 
 void keys_test(void)

@@ -243,6 +243,10 @@ void kbd_echo_test(void);
 extern unsigned int tk_vbe_w, tk_vbe_h;   /* tk.vbe=WxH */
 extern unsigned int tk_http_port;         /* tk.http=PORT: virtionet fetches from 10.0.2.2 */
 void vbe_test(void);
+/* Paints a VBE_MARK_SIZE square at (0, 0) in a colour made from n; nothing
+ * unless vbe_test set a mode first. */
+#define VBE_MARK_SIZE 32
+void vbe_mark(u32 n);
 void keys_test(void);
 
 /* main.c */

@@ -17,7 +17,9 @@
  *   data - echoed back - and FIN)   -> "virtionet: tcp echo bytes=N"
  * or "virtionet: FAIL ..." for whatever did not happen within its time.
  * Mode `virtionetflood` instead sends UDP frames to 10.0.2.2:9 as fast as
- * it can for a while ("virtionet: flood frames=N").
+ * it can for a while ("virtionet: flood frames=N"); every 100 ms of it,
+ * vbe_mark() repaints a corner of the screen when mode vbe ran before
+ * (tk.test=vbe,virtionetflood), so a viewer sees pixels change.
  */
 #include "tk.h"
 
@@ -532,8 +534,8 @@ void virtio_net_test(void)
 void virtio_net_flood(void)
 {
 	static const u8 dmac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
-	struct deadline d;
-	u32 frames = 0;
+	struct deadline d, mark;
+	u32 frames = 0, marks = 0;
 
 	if (net_init() < 0)
 		return;
@@ -543,7 +545,13 @@ void virtio_net_flood(void)
 	u32 len = ip4(f, dmac, myip, hostip, 17, 8 + 512);
 	kprintf("virtionet: flooding\n");
 	deadline_start(&d, 20000);
-	while (!deadline_expired(&d) && tx(len) == 0)
+	deadline_start(&mark, 100);
+	while (!deadline_expired(&d) && tx(len) == 0) {
 		frames++;
-	kprintf("virtionet: flood frames=%u\n", frames);
+		if (deadline_expired(&mark)) {
+			vbe_mark(++marks);
+			deadline_start(&mark, 100);
+		}
+	}
+	kprintf("virtionet: flood frames=%u marks=%u\n", frames, marks);
 }

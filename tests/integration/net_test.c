@@ -12,8 +12,10 @@
  * virtio-net, an HTTP GET from the guest to a server on the host's
  * 127.0.0.1 (10.0.2.2 in the guest) whose file comes back, then a host
  * client connects to a forwarded 127.0.0.1 port and its bytes come back
- * echoed by the guest; and a guest flooding its
- * transmit queue still leaves the control socket answering status quickly.
+ * echoed by the guest; and a guest flooding its transmit queue still
+ * leaves the control socket answering status quickly, and a VNC viewer
+ * (rfb_client.c) getting every update it asks for, with the pixels the
+ * guest keeps drawing during the flood.
  *
  * iPXE's pcbios build runs in 32-bit protected mode with CS and SS based
  * at its relocation address and naps with STI; HLT.  The interpreted KVM
@@ -47,6 +49,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "rfb_client.h"
 
 #define IPXE_TIMEOUT 150
 #define IPXE_ROM "/usr/lib/ipxe/qemu/pxe-virtio.rom"
@@ -376,12 +379,152 @@ static void test_guest_flood_control(void **state)
 	harness_free(&p);
 }
 
+/* The VM of test_guest_flood_display, killed by its teardown on failure. */
+static pid_t flood_vm;
+
+static int teardown_flood_vm(void **state)
+{
+	(void)state;
+	if (flood_vm > 0)
+		kill(flood_vm, SIGKILL);
+	flood_vm = 0;
+	return 0;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* tests/guests/display.c's vbe pattern, and its corner mark n back from
+ * the colour (n * 0x9E3779B1) & 0xFFFFFF: times the inverse mod 2^24. */
+#define FLOOD_MARK 32
+static uint32_t vbe_pattern(unsigned int x, unsigned int y)
+{
+	return (x & 255) << 16 | (y & 255) << 8 | ((x ^ y) & 255);
+}
+
+static uint32_t mark_number(uint32_t colour)
+{
+	uint32_t k = 0x9E3779B1u, inv = k;
+
+	for (int i = 0; i < 5; i++)          /* Newton: 3, 6, 12, 24, 48 bits */
+		inv *= 2 - k * inv;
+	return (colour * inv) & 0xFFFFFF;
+}
+
+/*
+ * The display half of "a flooding guest starves nothing": the guest draws
+ * the VBE pattern, then floods virtio-net transmit for 20 s and repaints a
+ * 32x32 corner every 100 ms with a colour that encodes a counter.  A
+ * viewer asks for updates one after another for ~8 s of the flood,
+ * alternately full and incremental (the latter answered only when the
+ * dirty log shows the corner changed, as real viewers rely on); each must
+ * come within 5 s (a liveness bound: a starved VNC thread would not
+ * answer at all), leave the pattern outside the corner and, across the
+ * run, show a corner that moved on - proof that the guest kept flooding
+ * and drawing while the viewer was served.
+ */
+static void test_guest_flood_display(void **state)
+{
+	struct vm_proc p;
+	struct rfb c;
+	char line[128];
+	int port = 0;
+	(void)state;
+
+	harness_require_kvm();
+	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
+			       "--memory", "64M", "--append",
+			       "tk.test=vbe,virtionetflood,poweroff", "--net", "user",
+			       "--display", "vnc=127.0.0.1", NULL };
+	harness_spawn(&p, argv);
+	flood_vm = p.pid;
+	if (!harness_wait_for(&p, "virtionet: flooding", 120))
+		fail_msg("the flood did not start; output:\n%s\nstderr:\n%s", p.out, p.err);
+	assert_non_null(strstr(p.out, "vbe: mode=640x480x32"));
+	const char *at = strstr(p.err, "VNC server on 127.0.0.1:");
+	if (!at || sscanf(at, "%*[^:]:%d", &port) != 1 || port < 5900)
+		fail_msg("no VNC address on stderr:\n%s", p.err);
+	if (rfb_connect(&c, "127.0.0.1", port, 20000) != 0)
+		fail_msg("RFB connect to port %d during the flood: %s", port, c.err);
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_DESKTOP_SIZE };
+	assert_int_equal(rfb_set_encodings(&c, enc, 2), 0);
+
+	struct timespec start;
+	double worst = 0;
+	unsigned int n = 0, first = 0, last = 0, distinct = 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (since(&start) < 8.0 || n < 5) {
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		bool inc = n % 2 == 1;
+		assert_int_equal(rfb_request(&c, inc), 0);
+		int r = rfb_read_update(&c, 30000);
+		double dt = since(&t0);
+		if (r != 1)
+			fail_msg("%s update %u: %s after %.1f s during the flood",
+				 inc ? "incremental" : "full", n, r < 0 ? c.err : "no answer", dt);
+		if (c.w != 640 || c.h != 480) {
+			if (since(&start) > 30)
+				fail_msg("VNC screen %ux%u, not the guest's 640x480", c.w, c.h);
+			continue;                    /* a desktop-size change first */
+		}
+		if (dt > worst)
+			worst = dt;
+		unsigned int bad = 0;
+		for (unsigned int y = 0; y < 480; y++)
+			for (unsigned int x = 0; x < 640; x++)
+				if ((x >= FLOOD_MARK || y >= FLOOD_MARK) &&
+				    (c.pix[y * 640 + x] & 0xFFFFFF) != vbe_pattern(x, y))
+					bad++;
+		if (bad)
+			fail_msg("update %u: %u pixels outside the corner differ from the "
+				 "pattern", n, bad);
+		/* the corner's last line: fully painted once its first is */
+		uint32_t corner = c.pix[(FLOOD_MARK - 1) * 640 + FLOOD_MARK - 1] & 0xFFFFFF;
+		unsigned int m = corner == vbe_pattern(FLOOD_MARK - 1, FLOOD_MARK - 1) ?
+					 0 : mark_number(corner);
+		if (n == 0)
+			first = m;
+		distinct += n == 0 || m != last;
+		last = m;
+		n++;
+	}
+	rfb_close(&c);
+	bool done = harness_wait_for(&p, "virtionet: flood frames=", 60);
+	harness_wait_exit(&p, 60);
+	flood_vm = 0;
+	unsigned int frames = 0, marks = 0;
+	if (!done || !harness_line(p.out, "virtionet: flood frames=", line, sizeof(line)) ||
+	    sscanf(line, "virtionet: flood frames=%u marks=%u", &frames, &marks) != 2)
+		fail_msg("the flood did not end; output:\n%s\nstderr:\n%s", p.out, p.err);
+	fprintf(stderr, "net: %u VNC updates during the flood (%u frames sent), worst %.3f s; "
+		"corner marks %u..%u of %u, %u distinct\n", n, frames, worst, first, last,
+		marks, distinct);
+	if (worst > 5.0)
+		fail_msg("a VNC update took %.1f s during a transmit flood", worst);
+	/* the pixels changed while the viewer watched, and the flood outlived it */
+	if (last <= first || distinct < 2)
+		fail_msg("the corner did not change across %u updates (marks %u..%u)", n, first,
+			 last);
+	if (last >= marks)
+		fail_msg("the flood was over before the last update (mark %u of %u)", last,
+			 marks);
+	assert_int_equal(p.status, 0);
+	harness_free(&p);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_bad_forward),
 	cmocka_unit_test(test_port_in_use),
 	cmocka_unit_test(test_two_nics_boot),
 	cmocka_unit_test(test_guest_dhcp_and_forward),
 	cmocka_unit_test(test_guest_flood_control),
+	cmocka_unit_test_teardown(test_guest_flood_display, teardown_flood_vm),
 	cmocka_unit_test(test_ipxe_dhcp_http),
 };
 

@@ -1,8 +1,7 @@
 /*
- * pci_fake.h - what the PCI unit tests share: a fake pci_bus_host that
- * records what the bus asks of the machine (trap ranges, memory slots,
- * MSIs, GSI levels), a test device with every kind of BAR, a ROM, INTA and
- * MSI-X, and a fixture with that device in slot 3.
+ * pci_fake.h - what the PCI unit tests share: the recording fake
+ * pci_bus_host (pci_fake_host.h), a test device with every kind of BAR, a
+ * ROM, INTA and MSI-X, and a fixture with that device in slot 3.
  */
 #ifndef TTYVM_TEST_PCI_FAKE_H
 #define TTYVM_TEST_PCI_FAKE_H
@@ -10,34 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pci_fake_host.h"
 #include "vmm/pci.h"
-
-#define FAKE_MAPS 8
-#define FAKE_RAM_END 0x40000000ULL    /* guest RAM [0, 1 GiB): slots refused there */
-
-struct fake_map {
-	bool used;
-	uint64_t gpa, size;
-	void *hva;
-	unsigned int flags;
-};
-
-struct fake_host {
-	struct trap_map traps;
-	struct fake_map maps[FAKE_MAPS];
-	unsigned int map_calls, unmap_calls;
-	int map_fail;                 /* nonzero: map_memory returns it */
-	unsigned int msis;
-	uint64_t msi_addr;
-	uint32_t msi_data;
-	int gsi[24];
-	unsigned int gsi_calls[24];
-};
-
-/* A bus over the fake; with_memory false leaves map_memory out. */
-struct pci_bus *pf_bus(struct fake_host *f, bool with_memory);
-const struct fake_map *pf_find(const struct fake_host *f, uint64_t gpa);
-unsigned int pf_nmaps(const struct fake_host *f);
 
 /* The test device: BAR0 I/O 0x20, BAR1 MEM32 4K (declared as 3000 bytes),
  * BAR2-3 MEM64 16K with the MSI-X table and PBA, BAR4 MEM32 RAM 8K

@@ -17,20 +17,19 @@
 
 #include "testutil.h"
 #include "util/util.h"
+#include "virtio_testutil.h"
 #include "vmm/block/blk.h"
 #include "vmm/block/img.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pci.h"
 #include "vmm/snap.h"
-#include "vmm/trap.h"
 #include "vmm/virtio/virtio_blk.h"
 #include "vmm/virtio/virtio_pci.h"
 
 #define RAM         (8 * MiB)
-#define QSIZE       16
-#define DESC_GPA    0x10000ULL
-#define AVAIL_GPA   0x14000ULL
-#define USED_GPA    0x18000ULL
+#define QSIZE       VTEST_QSIZE
+#define DESC_GPA    VTEST_DESC(0)
+#define USED_GPA    VTEST_USED(0)
 #define IND_GPA     0x20000ULL
 #define HDR_GPA     0x30000ULL
 #define STATUS_GPA  0x30100ULL
@@ -39,30 +38,16 @@
 #define SERIAL      "disk-serial-0123"
 
 struct fx {
-	struct guest_mem gm;
-	struct trap_map traps;
-	struct pci_bus *bus;
+	struct vtest vt;             /* RAM, bus, queue 0 */
 	struct virtio_blk *b;
 	char path[UNIT_PATH_LEN];
-	uint16_t avail_idx;
 	uint16_t ndesc;              /* descriptors used by the request being built */
 	uint32_t last_used_len;
-	unsigned int msis;
 };
-
-static void host_msi(void *ctx, uint64_t addr, uint32_t data)
-{
-	struct fx *f = ctx;
-	(void)addr;
-	(void)data;
-	f->msis++;
-}
 
 static uint8_t *gpa(struct fx *f, uint64_t a, uint64_t len)
 {
-	uint8_t *p = gmem_ptr(&f->gm, a, len);
-	assert_non_null(p);
-	return p;
+	return vtest_gpa(&f->vt, a, len);
 }
 
 static uint8_t pattern(uint64_t off)
@@ -71,80 +56,37 @@ static uint8_t pattern(uint64_t off)
 }
 
 /* A driver bring-up through the common configuration registers. */
-static void cc_wr(struct fx *f, unsigned int reg, unsigned int size, uint64_t v)
-{
-	virtio_pci_bar_write(virtio_blk_transport(f->b), VIRTIO_PCI_COMMON_OFF + reg, size, v);
-}
-
-static uint64_t cc_rd(struct fx *f, unsigned int reg, unsigned int size)
-{
-	return virtio_pci_bar_read(virtio_blk_transport(f->b), VIRTIO_PCI_COMMON_OFF + reg, size);
-}
-
-static uint64_t offered(struct fx *f)
-{
-	cc_wr(f, VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-	uint64_t lo = cc_rd(f, VIRTIO_PCI_COMMON_DF, 4);
-	cc_wr(f, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-	return lo | (cc_rd(f, VIRTIO_PCI_COMMON_DF, 4) << 32);
-}
-
 static void driver_init(struct fx *f)
 {
-	uint64_t feat = offered(f);
-
-	memset(gpa(f, DESC_GPA, 0x10000), 0, 0x10000);
-	f->avail_idx = 0;
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	cc_wr(f, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_GF, 4, (uint32_t)feat);
-	cc_wr(f, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-	cc_wr(f, VIRTIO_PCI_COMMON_GF, 4, feat >> 32);
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE |
-	      VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-	assert_true(cc_rd(f, VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_STATUS_FEATURES_OK);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SIZE, 2, QSIZE);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_DESCLO, 8, DESC_GPA);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_AVAILLO, 8, AVAIL_GPA);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_USEDLO, 8, USED_GPA);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-	      VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	vtest_start(&f->vt, vtest_offered(&f->vt), 1);
+	vtest_driver_ok(&f->vt);
 }
 
 static int open_dev(struct fx *f, bool ro)
 {
 	struct virtio_blk_params p = {
-		.path = f->path, .readonly = ro, .serial = SERIAL, .mem = &f->gm,
+		.path = f->path, .readonly = ro, .serial = SERIAL, .mem = &f->vt.gm,
 	};
 	int rc = virtio_blk_create(&p, &f->b);
 
 	if (rc < 0)
 		return rc;
-	return pci_bus_add(f->bus, virtio_pci_dev(virtio_blk_transport(f->b)), -1);
+	f->vt.vp = virtio_blk_transport(f->b);
+	return pci_bus_add(f->vt.bus, virtio_pci_dev(f->vt.vp), -1);
 }
 
 static int setup_common(void **state, bool ro)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct pci_bus_host host;
 	uint8_t *img = malloc(IMG_SECTORS * 512ULL);
 
-	if (!f || !img || gmem_init(&f->gm, RAM) < 0 || trap_map_init(&f->traps) < 0)
+	if (!f || !img || vtest_init(&f->vt, RAM) < 0)
 		return -1;
 	for (uint64_t i = 0; i < IMG_SECTORS * 512ULL; i++)
 		img[i] = pattern(i);
 	unit_tmp_write(f->path, img, IMG_SECTORS * 512ULL);
 	free(img);
-	memset(&host, 0, sizeof(host));
-	host.traps = &f->traps;
-	host.msi = host_msi;
-	host.ctx = f;
-	f->bus = pci_bus_create(&host);
-	if (!f->bus || open_dev(f, ro) < 0)
+	if (open_dev(f, ro) < 0)
 		return -1;
 	driver_init(f);
 	*state = f;
@@ -158,11 +100,9 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	pci_bus_destroy(f->bus);
 	virtio_blk_destroy(f->b);
+	vtest_done(&f->vt);
 	unlink(f->path);
-	trap_map_destroy(&f->traps);
-	gmem_destroy(&f->gm);
 	free(f);
 	return 0;
 }
@@ -172,11 +112,7 @@ static int teardown(void **state)
 static void desc_at(struct fx *f, uint64_t table, unsigned int i, uint64_t addr,
 		    uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *p = gpa(f, table + 16ULL * i, 16);
-	put_le64(p, addr);
-	put_le32(p + 8, len);
-	put_le16(p + 12, flags);
-	put_le16(p + 14, next);
+	vtest_desc(&f->vt.gm, table, i, addr, len, flags, next);
 }
 
 /* Starts a chain in the ring's table at descriptor 0. */
@@ -209,17 +145,15 @@ static void set_header(struct fx *f, uint32_t type, uint64_t sector)
 /* Makes chain 0 available, notifies, and returns the status byte. */
 static uint8_t submit(struct fx *f)
 {
-	uint16_t before = get_le16(gpa(f, USED_GPA + 2, 2));
-	uint8_t *u;
+	struct vtest_ring *r = &f->vt.q[0];
+	uint16_t before = vtest_used_idx(r);
+	uint32_t head;
 
-	put_le16(gpa(f, AVAIL_GPA + 4 + 2ULL * (f->avail_idx % QSIZE), 2), 0);
-	f->avail_idx++;
-	put_le16(gpa(f, AVAIL_GPA + 2, 2), f->avail_idx);
-	virtio_pci_bar_write(virtio_blk_transport(f->b), VIRTIO_PCI_NOTIFY_OFF, 2, 0);
-	assert_int_equal(get_le16(gpa(f, USED_GPA + 2, 2)), (uint16_t)(before + 1));
-	u = gpa(f, USED_GPA + 4 + 8ULL * (before % QSIZE), 8);
-	assert_int_equal(get_le32(u), 0);
-	f->last_used_len = get_le32(u + 4);
+	vtest_offer(r, 0);
+	vtest_notify(&f->vt, 0);
+	assert_int_equal(vtest_used_idx(r), (uint16_t)(before + 1));
+	vtest_used(r, before, &head, &f->last_used_len);
+	assert_int_equal(head, 0);
 	return *gpa(f, STATUS_GPA, 1);
 }
 
@@ -263,7 +197,7 @@ static void test_config(void **state)
 {
 	struct fx *f = *state;
 	struct virtio_pci *vp = virtio_blk_transport(f->b);
-	uint64_t feat = offered(f);
+	uint64_t feat = vtest_offered(&f->vt);
 
 	assert_int_equal(virtio_blk_capacity(f->b), IMG_SECTORS);
 	assert_int_equal(virtio_pci_bar_read(vp, VIRTIO_PCI_DEVCFG_OFF + VIRTIO_BLK_CFG_CAPACITY, 8),
@@ -281,7 +215,7 @@ static void test_config(void **state)
 	assert_true(feat & VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES));
 	assert_false(feat & VIRTIO_BIT(VIRTIO_BLK_F_RO));
 	assert_true(feat & VIRTIO_BIT(VIRTIO_F_VERSION_1));
-	assert_int_equal(pci_bus_cfg_read(f->bus, virtio_pci_dev(vp)->devfn, PCI_DEVICE_ID, 2),
+	assert_int_equal(pci_bus_cfg_read(f->vt.bus, virtio_pci_dev(vp)->devfn, PCI_DEVICE_ID, 2),
 			 0x1042);
 }
 
@@ -608,7 +542,7 @@ static void test_write_zeroes(void **state)
 static void test_readonly(void **state)
 {
 	struct fx *f = *state;
-	uint64_t feat = offered(f);
+	uint64_t feat = vtest_offered(&f->vt);
 	uint8_t *data = gpa(f, DATA_GPA, 512);
 
 	assert_true(feat & VIRTIO_BIT(VIRTIO_BLK_F_RO));
@@ -629,7 +563,7 @@ static void test_readonly(void **state)
 static void test_open_errors(void **state)
 {
 	struct fx *f = *state;
-	struct guest_mem *gm = &f->gm;
+	struct guest_mem *gm = &f->vt.gm;
 	struct virtio_blk *b;
 	struct virtio_blk_params p = { .mem = gm };
 	char path[UNIT_PATH_LEN];
@@ -667,9 +601,8 @@ static void test_readonly_shared(void **state)
 {
 	struct fx *f = *state;
 	struct virtio_blk *b;
-	struct virtio_blk_params p = { .path = f->path, .readonly = true, .mem = &f->gm };
-	struct pci_bus_host host = { .traps = &f->traps, .ctx = f };
-	struct pci_bus *bus = pci_bus_create(&host);
+	struct virtio_blk_params p = { .path = f->path, .readonly = true, .mem = &f->vt.gm };
+	struct pci_bus *bus = pf_bus(&f->vt.host, false);
 
 	/* two readers may share an image; a writer may not join them */
 	assert_int_equal(virtio_blk_create(&p, &b), 0);
@@ -687,37 +620,32 @@ static void test_snapshot_pending_request(void **state)
 	struct fx *f = *state;
 	struct snap s, l;
 	uint8_t *data = gpa(f, DATA_GPA, 512);
-	struct pci_bus_host host = { .traps = &f->traps, .msi = host_msi, .ctx = f };
 
 	/* one request done, a second one made available but not yet notified */
 	assert_int_equal(simple_req(f, VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
 	set_header(f, VIRTIO_BLK_T_IN, 5);
 	memset(data, 0, 512);
-	put_le16(gpa(f, AVAIL_GPA + 4 + 2ULL * (f->avail_idx % QSIZE), 2), 0);
-	f->avail_idx++;
-	put_le16(gpa(f, AVAIL_GPA + 2, 2), f->avail_idx);
+	vtest_offer(&f->vt.q[0], 0);
 	snap_init_save(&s);
 	assert_int_equal(virtio_blk_snapshot(f->b, &s), 0);
 
 	/* a new VMM process: a fresh device on the same image takes the state */
-	pci_bus_destroy(f->bus);
 	virtio_blk_destroy(f->b);
-	f->bus = pci_bus_create(&host);
-	assert_non_null(f->bus);
+	vtest_new_bus(&f->vt);
 	assert_int_equal(open_dev(f, false), 0);
 	snap_init_load(&l, s.buf, s.len);
 	assert_int_equal(virtio_blk_snapshot(f->b, &l), 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_STATUS, 1),
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1),
 			 VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 			 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_SIZE, 2), QSIZE);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_USEDLO, 8), USED_GPA);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2), QSIZE);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_USEDLO, 8), USED_GPA);
 	/* the pending request is served on the next notify, on the same ring */
-	assert_int_equal(get_le16(gpa(f, USED_GPA + 2, 2)), 1);
-	virtio_pci_bar_write(virtio_blk_transport(f->b), VIRTIO_PCI_NOTIFY_OFF, 2, 0);
-	assert_int_equal(get_le16(gpa(f, USED_GPA + 2, 2)), 2);
+	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 1);
+	vtest_notify(&f->vt, 0);
+	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 2);
 	assert_int_equal(*gpa(f, STATUS_GPA, 1), VIRTIO_BLK_S_OK);
 	assert_int_equal(data[0], pattern(5 * 512));
 	/* and the next one as usual */
@@ -732,9 +660,8 @@ static void test_snapshot_other_image(void **state)
 	struct snap s, l;
 	struct virtio_blk *b;
 	char path[UNIT_PATH_LEN];
-	struct virtio_blk_params p = { .path = path, .mem = &f->gm };
-	struct pci_bus_host host = { .traps = &f->traps, .ctx = f };
-	struct pci_bus *bus = pci_bus_create(&host);
+	struct virtio_blk_params p = { .path = path, .mem = &f->vt.gm };
+	struct pci_bus *bus = pf_bus(&f->vt.host, false);
 
 	/* a snapshot of a 2 MiB disk does not load into a 1 MiB one */
 	snap_init_save(&s);
@@ -755,25 +682,20 @@ static void test_snapshot_other_image(void **state)
 /* Swaps the fixture's device for a fresh one on path in format fmt. */
 static void reopen_on(struct fx *f, const char *path, enum disk_format fmt)
 {
-	struct pci_bus_host host = { .traps = &f->traps, .msi = host_msi, .ctx = f };
 	char err[256] = "";
 	struct virtio_blk_params p = {
-		.path = path, .format = fmt, .serial = SERIAL, .mem = &f->gm,
+		.path = path, .format = fmt, .serial = SERIAL, .mem = &f->vt.gm,
 		.err = err, .errlen = sizeof(err),
 	};
 
-	pci_bus_destroy(f->bus);
 	virtio_blk_destroy(f->b);
 	f->b = NULL;
-	f->bus = pci_bus_create(&host);
-	assert_non_null(f->bus);
+	vtest_new_bus(&f->vt);
 	if (virtio_blk_create(&p, &f->b) < 0)
 		fail_msg("virtio_blk_create(%s): %s", path, err);
-	assert_int_equal(pci_bus_add(f->bus, virtio_pci_dev(virtio_blk_transport(f->b)), -1), 0);
-	memset(gpa(f, AVAIL_GPA, 4 + 2 * QSIZE), 0, 4 + 2 * QSIZE);
-	memset(gpa(f, USED_GPA, 4 + 8 * QSIZE), 0, 4 + 8 * QSIZE);
-	f->avail_idx = 0;
-	driver_init(f);
+	f->vt.vp = virtio_blk_transport(f->b);
+	assert_int_equal(pci_bus_add(f->vt.bus, virtio_pci_dev(f->vt.vp), -1), 0);
+	driver_init(f);             /* rings zeroed, indices back at 0 */
 }
 
 /*

@@ -15,69 +15,35 @@
 
 #include "testutil.h"
 #include "util/util.h"
+#include "virtio_testutil.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pci.h"
 #include "vmm/snap.h"
-#include "vmm/trap.h"
 #include "vmm/virtio/virtio_input.h"
 #include "vmm/virtio/virtio_pci.h"
 
 #define RAM     (4 * MiB)
-#define QSIZE   16
-/* per queue q: descriptors, avail, used */
-#define DESC(q)  (0x10000ULL + (q) * 0x10000ULL)
-#define AVAIL(q) (DESC(q) + 0x4000)
-#define USED(q)  (DESC(q) + 0x8000)
+#define QSIZE   VTEST_QSIZE
 #define BUF_GPA  0x100000ULL      /* event buffer i at BUF_GPA + 16 i */
 
 struct fx {
-	struct guest_mem gm;
-	struct trap_map traps;
-	struct pci_bus *bus;
+	struct vtest vt;          /* RAM, bus, the event (0) and status (1) rings */
 	struct virtio_input *vi;
-	uint16_t avail_idx[2];
-	uint16_t used_seen[2];
-	unsigned int msis;
 };
-
-static void host_msi(void *ctx, uint64_t addr, uint32_t data)
-{
-	struct fx *f = ctx;
-	(void)addr;
-	(void)data;
-	f->msis++;
-}
 
 static uint8_t *gpa(struct fx *f, uint64_t a, uint64_t len)
 {
-	uint8_t *p = gmem_ptr(&f->gm, a, len);
-	assert_non_null(p);
-	return p;
-}
-
-static struct virtio_pci *vp(struct fx *f)
-{
-	return virtio_input_transport(f->vi);
-}
-
-static void cc_wr(struct fx *f, unsigned int reg, unsigned int size, uint64_t v)
-{
-	virtio_pci_bar_write(vp(f), VIRTIO_PCI_COMMON_OFF + reg, size, v);
-}
-
-static uint64_t cc_rd(struct fx *f, unsigned int reg, unsigned int size)
-{
-	return virtio_pci_bar_read(vp(f), VIRTIO_PCI_COMMON_OFF + reg, size);
+	return vtest_gpa(&f->vt, a, len);
 }
 
 static uint64_t cfg_rd(struct fx *f, unsigned int off, unsigned int size)
 {
-	return virtio_pci_bar_read(vp(f), VIRTIO_PCI_DEVCFG_OFF + off, size);
+	return vtest_rd(&f->vt, VIRTIO_PCI_DEVCFG_OFF + off, size);
 }
 
 static void cfg_wr(struct fx *f, unsigned int off, unsigned int size, uint64_t v)
 {
-	virtio_pci_bar_write(vp(f), VIRTIO_PCI_DEVCFG_OFF + off, size, v);
+	vtest_wr(&f->vt, VIRTIO_PCI_DEVCFG_OFF + off, size, v);
 }
 
 /* select/subsel, then the size and (into u, 128 bytes) the union. */
@@ -90,52 +56,24 @@ static unsigned int cfg_query(struct fx *f, uint8_t sel, uint8_t sub, uint8_t *u
 	return (unsigned int)cfg_rd(f, VIRTIO_INPUT_CFG_SIZE, 1);
 }
 
+/* Reset and bring-up with VERSION_1 only, both queues. */
 static void driver_init(struct fx *f, bool driver_ok)
 {
-	memset(gpa(f, DESC(0), 0x20000), 0, 0x20000);
-	f->avail_idx[0] = f->avail_idx[1] = 0;
-	f->used_seen[0] = f->used_seen[1] = 0;
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	cc_wr(f, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-	cc_wr(f, VIRTIO_PCI_COMMON_GF, 4, 1);  /* VERSION_1 */
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE |
-	      VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-	assert_true(cc_rd(f, VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_STATUS_FEATURES_OK);
-	for (unsigned int q = 0; q < 2; q++) {
-		cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
-		cc_wr(f, VIRTIO_PCI_COMMON_Q_SIZE, 2, QSIZE);
-		cc_wr(f, VIRTIO_PCI_COMMON_Q_DESCLO, 8, DESC(q));
-		cc_wr(f, VIRTIO_PCI_COMMON_Q_AVAILLO, 8, AVAIL(q));
-		cc_wr(f, VIRTIO_PCI_COMMON_Q_USEDLO, 8, USED(q));
-		cc_wr(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
-	}
+	vtest_start(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1), 2);
 	if (driver_ok)
-		cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE |
-		      VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+		vtest_driver_ok(&f->vt);
 }
 
 static void desc_at(struct fx *f, unsigned int q, unsigned int i, uint64_t addr,
 		    uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *p = gpa(f, DESC(q) + 16ULL * i, 16);
-	put_le64(p, addr);
-	put_le32(p + 8, len);
-	put_le16(p + 12, flags);
-	put_le16(p + 14, next);
+	vtest_desc(&f->vt.gm, f->vt.q[q].desc, i, addr, len, flags, next);
 }
 
 /* Makes descriptor head of queue q available (no notify). */
 static void offer(struct fx *f, unsigned int q, uint16_t head)
 {
-	put_le16(gpa(f, AVAIL(q) + 4 + 2ULL * (f->avail_idx[q] % QSIZE), 2), head);
-	f->avail_idx[q]++;
-	put_le16(gpa(f, AVAIL(q) + 2, 2), f->avail_idx[q]);
-}
-
-static void notify(struct fx *f, unsigned int q)
-{
-	virtio_pci_bar_write(vp(f), VIRTIO_PCI_NOTIFY_OFF + VIRTIO_PCI_NOTIFY_MULT * q, 2, q);
+	vtest_offer(&f->vt.q[q], head);
 }
 
 /* Offers n one-descriptor event buffers (descriptors first..first+n-1,
@@ -147,21 +85,13 @@ static void offer_events(struct fx *f, unsigned int first, unsigned int n, uint3
 		desc_at(f, 0, i, BUF_GPA + 16ULL * i, len, VIRTQ_DESC_F_WRITE, 0);
 		offer(f, 0, (uint16_t)i);
 	}
-	notify(f, 0);
+	vtest_notify(&f->vt, 0);
 }
 
 /* The next used entry of queue q: head and length; false when none. */
 static bool next_used(struct fx *f, unsigned int q, uint32_t *head, uint32_t *len)
 {
-	uint16_t idx = get_le16(gpa(f, USED(q) + 2, 2));
-
-	if (idx == f->used_seen[q])
-		return false;
-	uint8_t *u = gpa(f, USED(q) + 4 + 8ULL * (f->used_seen[q] % QSIZE), 8);
-	*head = get_le32(u);
-	*len = get_le32(u + 4);
-	f->used_seen[q]++;
-	return true;
+	return vtest_used_next(&f->vt.q[q], head, len);
 }
 
 /* The next event delivered on queue 0, checked against type/code/value. */
@@ -186,23 +116,19 @@ static void expect_no_event(struct fx *f)
 static int setup_kind(void **state, enum virtio_input_kind kind)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct pci_bus_host host;
 
-	if (!f || gmem_init(&f->gm, RAM) < 0 || trap_map_init(&f->traps) < 0)
+	if (!f || vtest_init(&f->vt, RAM) < 0)
 		return -1;
-	memset(&host, 0, sizeof(host));
-	host.traps = &f->traps;
-	host.msi = host_msi;
-	host.ctx = f;
-	f->bus = pci_bus_create(&host);
 	static const uint16_t keys[] = { KEY_A, KEY_LEFTSHIFT, KEY_ENTER, KEY_PAUSE, KEY_F12,
 					 KEY_KPENTER, 0, 9999 };
 	struct virtio_input_params p = {
-		.kind = kind, .serial = "in-0", .mem = &f->gm,
+		.kind = kind, .serial = "in-0", .mem = &f->vt.gm,
 		.keys = keys, .nkeys = ARRAY_SIZE(keys),
 	};
-	if (!f->bus || virtio_input_create(&p, &f->vi) < 0 ||
-	    pci_bus_add(f->bus, virtio_pci_dev(vp(f)), -1) < 0)
+	if (virtio_input_create(&p, &f->vi) < 0)
+		return -1;
+	f->vt.vp = virtio_input_transport(f->vi);
+	if (pci_bus_add(f->vt.bus, virtio_pci_dev(f->vt.vp), -1) < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -215,10 +141,8 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	pci_bus_destroy(f->bus);
 	virtio_input_destroy(f->vi);
-	trap_map_destroy(&f->traps);
-	gmem_destroy(&f->gm);
+	vtest_done(&f->vt);
 	free(f);
 	return 0;
 }
@@ -228,13 +152,13 @@ static int teardown(void **state)
 static void test_identity(void **state)
 {
 	struct fx *f = *state;
-	uint8_t devfn = virtio_pci_dev(vp(f))->devfn;
+	uint8_t devfn = virtio_pci_dev(f->vt.vp)->devfn;
 
-	assert_int_equal(pci_bus_cfg_read(f->bus, devfn, 0x00, 2), VIRTIO_PCI_VENDOR);
-	assert_int_equal(pci_bus_cfg_read(f->bus, devfn, 0x02, 2),
+	assert_int_equal(pci_bus_cfg_read(f->vt.bus, devfn, 0x00, 2), VIRTIO_PCI_VENDOR);
+	assert_int_equal(pci_bus_cfg_read(f->vt.bus, devfn, 0x02, 2),
 			 VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_INPUT);
-	assert_int_equal(pci_bus_cfg_read(f->bus, devfn, 0x08, 4) >> 8, 0x098000);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_NUMQ, 2), 2);
+	assert_int_equal(pci_bus_cfg_read(f->vt.bus, devfn, 0x08, 4) >> 8, 0x098000);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_NUMQ, 2), 2);
 }
 
 static void test_tablet_config(void **state)
@@ -361,9 +285,9 @@ static void test_tablet_events(void **state)
 	virtio_input_abs(f->vi, 1, 2, 0, 1);                /* left down */
 	virtio_input_abs(f->vi, 1, 2, 3, 0);                /* up, wheel towards user */
 	expect_no_event(f);
-	virtio_pci_bar_read(vp(f), VIRTIO_PCI_ISR_OFF, 1);     /* read clears */
+	virtio_pci_bar_read(f->vt.vp, VIRTIO_PCI_ISR_OFF, 1);     /* read clears */
 	offer_events(f, 0, 12, 8);
-	assert_true(virtio_pci_bar_read(vp(f), VIRTIO_PCI_ISR_OFF, 1) & VIRTIO_ISR_QUEUE);
+	assert_true(virtio_pci_bar_read(f->vt.vp, VIRTIO_PCI_ISR_OFF, 1) & VIRTIO_ISR_QUEUE);
 	expect_event(f, EV_ABS, ABS_X, 16384);
 	expect_event(f, EV_ABS, ABS_Y, 32767);
 	expect_event(f, EV_SYN, SYN_REPORT, 0);
@@ -462,7 +386,7 @@ static void test_hostile_buffers(void **state)
 	desc_at(f, 0, 5, BUF_GPA + 80, 3, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 6);
 	desc_at(f, 0, 6, BUF_GPA + 83, 5, VIRTQ_DESC_F_WRITE, 0);
 	offer(f, 0, 5);
-	notify(f, 0);
+	vtest_notify(&f->vt, 0);
 	for (unsigned int want = 0; want < 4; want++) {
 		assert_true(next_used(f, 0, &head, &len));
 		assert_int_equal(head, want == 3 ? 4 : want);
@@ -483,10 +407,10 @@ static void test_hostile_buffers(void **state)
 	assert_true(next_used(f, 0, &head, &len));
 	assert_int_equal(head, 7);
 	/* a ring that runs ahead by more than its size: the device needs a reset */
-	put_le16(gpa(f, AVAIL(0) + 2, 2), (uint16_t)(f->avail_idx[0] + QSIZE + 5));
+	vtest_set_avail_idx(&f->vt.q[0], (uint16_t)(f->vt.q[0].avail_idx + QSIZE + 5));
 	virtio_input_key(f->vi, BTN_LEFT, false);
-	notify(f, 0);
-	assert_true(cc_rd(f, VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	vtest_notify(&f->vt, 0);
+	assert_true(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_STATUS_NEEDS_RESET);
 	assert_false(virtio_input_active(f->vi));
 	/* and comes back after one */
 	driver_init(f, true);
@@ -519,7 +443,7 @@ static void test_status_leds(void **state)
 		desc_at(f, 1, i, BUF_GPA + 16ULL * i, msgs[i].len, 0, 0);
 		offer(f, 1, (uint16_t)i);
 	}
-	notify(f, 1);
+	vtest_notify(&f->vt, 1);
 	for (unsigned int i = 0; i < ARRAY_SIZE(msgs); i++) {
 		assert_true(next_used(f, 1, &head, &len));
 		assert_int_equal(head, i);
@@ -531,7 +455,7 @@ static void test_status_leds(void **state)
 	/* a device-writable status buffer has nothing to read: counted */
 	desc_at(f, 1, 0, BUF_GPA, 8, VIRTQ_DESC_F_WRITE, 0);
 	offer(f, 1, 0);
-	notify(f, 1);
+	vtest_notify(&f->vt, 1);
 	assert_true(next_used(f, 1, &head, &len));
 	virtio_input_get_stats(f->vi, &st);
 	assert_int_equal(st.bad_status, 5);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "util/util.h"
+#include "virtio_testutil.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 #include "vmm/pci.h"
@@ -25,7 +26,6 @@
 #define QMAX       64
 #define DEV_TYPE   VIRTIO_ID_RNG
 #define DEV_FEAT   (VIRTIO_BIT(3) | VIRTIO_BIT(40))
-#define RING_GPA(q) (0x10000ULL + 0x10000ULL * (q))   /* desc; avail +0x4000; used +0x8000 */
 #define BUF_GPA    0x100000ULL
 
 /* ---- the test device type ---------------------------------------------- */
@@ -102,36 +102,10 @@ static const struct virtio_dev_ops tdev_ops = {
 /* ---- fixture: RAM, a bus with a recording host, the device ------------------ */
 
 struct fx {
-	struct guest_mem gm;
-	struct trap_map traps;
-	struct pci_bus *bus;
+	struct vtest vt;          /* RAM, the bus and what its host was sent, the rings */
 	struct tdev t;
 	uint8_t devfn;
-	/* host records */
-	unsigned int msis;
-	uint64_t msi_addr;
-	uint32_t msi_data;
-	int gsi_level;
-	unsigned int gsi_calls;
-	/* driver state */
-	uint16_t avail_idx[NQ];
 };
-
-static void host_msi(void *ctx, uint64_t addr, uint32_t data)
-{
-	struct fx *f = ctx;
-	f->msis++;
-	f->msi_addr = addr;
-	f->msi_data = data;
-}
-
-static void host_set_gsi(void *ctx, unsigned int gsi, int level)
-{
-	struct fx *f = ctx;
-	(void)gsi;
-	f->gsi_calls++;
-	f->gsi_level = level;
-}
 
 static int create_dev(struct fx *f, struct tdev *t)
 {
@@ -144,35 +118,21 @@ static int create_dev(struct fx *f, struct tdev *t)
 		.config_len = sizeof(t->cfg),
 		.ops = &tdev_ops,
 		.opaque = t,
-		.mem = &f->gm,
+		.mem = &f->vt.gm,
 	};
 	for (unsigned int i = 0; i < sizeof(t->cfg); i++)
 		t->cfg[i] = (uint8_t)(0xA0 + i);
 	return virtio_pci_create(&p, &t->vp);
 }
 
-static struct pci_bus *new_bus(struct fx *f)
-{
-	struct pci_bus_host host;
-
-	memset(&host, 0, sizeof(host));
-	host.traps = &f->traps;
-	host.msi = host_msi;
-	host.set_gsi = host_set_gsi;
-	host.ctx = f;
-	return pci_bus_create(&host);
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	if (!f || gmem_init(&f->gm, RAM) < 0 || trap_map_init(&f->traps) < 0)
+	if (!f || vtest_init(&f->vt, RAM) < 0 || create_dev(f, &f->t) < 0)
 		return -1;
-	f->bus = new_bus(f);
-	if (!f->bus || create_dev(f, &f->t) < 0)
-		return -1;
-	if (pci_bus_add(f->bus, virtio_pci_dev(f->t.vp), 3) < 0)
+	f->vt.vp = f->t.vp;
+	if (pci_bus_add(f->vt.bus, virtio_pci_dev(f->t.vp), 3) < 0)
 		return -1;
 	f->devfn = virtio_pci_dev(f->t.vp)->devfn;
 	*state = f;
@@ -183,133 +143,67 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	pci_bus_destroy(f->bus);
 	virtio_pci_destroy(f->t.vp);
-	trap_map_destroy(&f->traps);
-	gmem_destroy(&f->gm);
+	vtest_done(&f->vt);
 	free(f);
 	return 0;
 }
 
 /* ---- a register-level driver ---------------------------------------------- */
 
-static uint64_t rd(struct fx *f, uint64_t off, unsigned int size)
+/* The level of the device's INTA line, as the host saw it. */
+static int intx_level(struct fx *f)
 {
-	return virtio_pci_bar_read(f->t.vp, off, size);
-}
-
-static void wr(struct fx *f, uint64_t off, unsigned int size, uint64_t val)
-{
-	virtio_pci_bar_write(f->t.vp, off, size, val);
-}
-
-static uint64_t cc_rd(struct fx *f, unsigned int reg, unsigned int size)
-{
-	return rd(f, VIRTIO_PCI_COMMON_OFF + reg, size);
-}
-
-static void cc_wr(struct fx *f, unsigned int reg, unsigned int size, uint64_t val)
-{
-	wr(f, VIRTIO_PCI_COMMON_OFF + reg, size, val);
+	return f->vt.host.gsi[PCI_GSI_BASE + pci_pirq(f->devfn >> 3, 1)];
 }
 
 static uint8_t status(struct fx *f)
 {
-	return (uint8_t)cc_rd(f, VIRTIO_PCI_COMMON_STATUS, 1);
-}
-
-static uint64_t dev_features(struct fx *f)
-{
-	cc_wr(f, VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-	uint64_t lo = cc_rd(f, VIRTIO_PCI_COMMON_DF, 4);
-	cc_wr(f, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-	return lo | (cc_rd(f, VIRTIO_PCI_COMMON_DF, 4) << 32);
-}
-
-static void set_driver_features(struct fx *f, uint64_t feat)
-{
-	cc_wr(f, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_GF, 4, (uint32_t)feat);
-	cc_wr(f, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-	cc_wr(f, VIRTIO_PCI_COMMON_GF, 4, feat >> 32);
-}
-
-/* 3.1.1 steps 1-6; returns the status after FEATURES_OK. */
-static uint8_t negotiate(struct fx *f, uint64_t feat)
-{
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	set_driver_features(f, feat);
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE |
-	      VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-	return status(f);
+	return (uint8_t)vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1);
 }
 
 /* Configures and enables queue q with size n; returns queue_enable. */
 static uint16_t setup_queue(struct fx *f, unsigned int q, uint16_t n)
 {
-	uint64_t base = RING_GPA(q);
+	uint64_t base = VTEST_DESC(q);
 
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SIZE, 2, n);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_DESCLO, 4, (uint32_t)base);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_DESCHI, 4, base >> 32);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_AVAILLO, 8, base + 0x4000);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_USEDLO, 4, (uint32_t)(base + 0x8000));
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_USEDHI, 4, 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
-	return (uint16_t)cc_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2);
-}
-
-static void driver_ok(struct fx *f)
-{
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, status(f) | VIRTIO_STATUS_DRIVER_OK);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2, n);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_DESCLO, 4, (uint32_t)base);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_DESCHI, 4, base >> 32);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_AVAILLO, 8, VTEST_AVAIL(q));
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_USEDLO, 4, (uint32_t)VTEST_USED(q));
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_USEDHI, 4, 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+	return (uint16_t)vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2);
 }
 
 /* The whole bring-up: VERSION_1 only, both queues of size 16, DRIVER_OK. */
 static void bring_up(struct fx *f)
 {
-	assert_true(negotiate(f, VIRTIO_BIT(VIRTIO_F_VERSION_1)) & VIRTIO_STATUS_FEATURES_OK);
+	assert_true(vtest_negotiate(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1)) &
+		    VIRTIO_STATUS_FEATURES_OK);
 	assert_int_equal(setup_queue(f, 0, 16), 1);
 	assert_int_equal(setup_queue(f, 1, 16), 1);
-	driver_ok(f);
+	vtest_driver_ok(&f->vt);
 	assert_true(status(f) & VIRTIO_STATUS_DRIVER_OK);
 }
 
 /* Puts a one-descriptor writable chain on queue q; does not notify. */
 static void post_buffer(struct fx *f, unsigned int q, uint32_t len)
 {
-	uint64_t base = RING_GPA(q);
-	uint8_t *desc = gmem_ptr(&f->gm, base, 16);
-	uint8_t *avail = gmem_ptr(&f->gm, base + 0x4000, 4 + 2 * 16);
-
-	put_le64(desc, BUF_GPA);
-	put_le32(desc + 8, len);
-	put_le16(desc + 12, VIRTQ_DESC_F_WRITE);
-	put_le16(avail + 4 + 2 * (f->avail_idx[q] % 16), 0);
-	f->avail_idx[q]++;
-	put_le16(avail + 2, f->avail_idx[q]);
-}
-
-static uint16_t used_idx(struct fx *f, unsigned int q)
-{
-	return get_le16(gmem_ptr(&f->gm, RING_GPA(q) + 0x8000 + 2, 2));
-}
-
-static void notify(struct fx *f, unsigned int q)
-{
-	wr(f, VIRTIO_PCI_NOTIFY_OFF + VIRTIO_PCI_NOTIFY_MULT * q, 2, q);
+	vtest_desc(&f->vt.gm, VTEST_DESC(q), 0, BUF_GPA, len, VIRTQ_DESC_F_WRITE, 0);
+	vtest_offer(&f->vt.q[q], 0);
 }
 
 static uint32_t cfg_rd(struct fx *f, unsigned int off, unsigned int size)
 {
-	return pci_bus_cfg_read(f->bus, f->devfn, off, size);
+	return pci_bus_cfg_read(f->vt.bus, f->devfn, off, size);
 }
 
 static void cfg_wr(struct fx *f, unsigned int off, unsigned int size, uint32_t val)
 {
-	pci_bus_cfg_write(f->bus, f->devfn, off, size, val);
+	pci_bus_cfg_write(f->vt.bus, f->devfn, off, size, val);
 }
 
 /* Offset of the n-th (from 0) capability with id and, for vendor caps, cfg_type. */
@@ -339,10 +233,10 @@ static void msix_program(struct fx *f, unsigned int v, uint64_t addr, uint32_t d
 {
 	uint64_t e = VIRTIO_PCI_MSIX_TABLE_OFF + 16ULL * v;
 
-	wr(f, e, 4, (uint32_t)addr);
-	wr(f, e + 4, 4, addr >> 32);
-	wr(f, e + 8, 4, data);
-	wr(f, e + 12, 4, 0);   /* unmask */
+	vtest_wr(&f->vt, e, 4, (uint32_t)addr);
+	vtest_wr(&f->vt, e + 4, 4, addr >> 32);
+	vtest_wr(&f->vt, e + 8, 4, data);
+	vtest_wr(&f->vt, e + 12, 4, 0);   /* unmask */
 }
 
 /* ---- identity and capabilities ---------------------------------------------- */
@@ -398,8 +292,8 @@ static void test_capabilities(void **state)
 	assert_int_equal(cfg_rd(f, c + 8, 4), VIRTIO_PCI_MSIX_PBA_OFF | VIRTIO_PCI_BAR);
 	/* each queue's notify_off is its index */
 	for (unsigned int q = 0; q < NQ; q++) {
-		cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
-		assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_NOFF, 2), q);
+		vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_NOFF, 2), q);
 	}
 }
 
@@ -408,24 +302,24 @@ static void test_capabilities(void **state)
 static void test_feature_negotiation(void **state)
 {
 	struct fx *f = *state;
-	uint64_t dev = dev_features(f);
+	uint64_t dev = vtest_offered(&f->vt);
 	uint64_t want = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
 			VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | DEV_FEAT;
 
 	assert_int_equal(dev, want);
-	cc_wr(f, VIRTIO_PCI_COMMON_DFSELECT, 4, 2);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_DF, 4), 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_DFSELECT, 4), 2);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_DFSELECT, 4, 2);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_DF, 4), 0);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_DFSELECT, 4), 2);
 
 	/* a subset of what was offered is accepted */
-	assert_true(negotiate(f, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(3)) &
+	assert_true(vtest_negotiate(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(3)) &
 		    VIRTIO_STATUS_FEATURES_OK);
 	assert_int_equal(virtio_pci_features(f->t.vp), VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(3));
 	/* once FEATURES_OK is set, feature writes are ignored */
-	set_driver_features(f, want);
+	vtest_set_features(&f->vt, want);
 	assert_int_equal(virtio_pci_features(f->t.vp), VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(3));
-	cc_wr(f, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_GF, 4), VIRTIO_BIT(3));
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_GF, 4), VIRTIO_BIT(3));
 }
 
 static void test_features_refused(void **state)
@@ -434,25 +328,25 @@ static void test_features_refused(void **state)
 	uint8_t st;
 
 	/* an unknown bit */
-	st = negotiate(f, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(7));
+	st = vtest_negotiate(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(7));
 	assert_false(st & VIRTIO_STATUS_FEATURES_OK);
 	assert_int_equal(st, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	/* DRIVER_OK without FEATURES_OK does not stick either */
-	driver_ok(f);
+	vtest_driver_ok(&f->vt);
 	assert_false(status(f) & VIRTIO_STATUS_DRIVER_OK);
 	/* a legacy driver: no VERSION_1 */
-	st = negotiate(f, VIRTIO_BIT(3));
+	st = vtest_negotiate(&f->vt, VIRTIO_BIT(3));
 	assert_false(st & VIRTIO_STATUS_FEATURES_OK);
 	/* an unknown bit in the high word */
-	st = negotiate(f, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(63));
+	st = vtest_negotiate(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(63));
 	assert_false(st & VIRTIO_STATUS_FEATURES_OK);
 	/* the device type says no */
 	f->t.refuse_features = true;
-	st = negotiate(f, VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	st = vtest_negotiate(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1));
 	assert_false(st & VIRTIO_STATUS_FEATURES_OK);
 	f->t.refuse_features = false;
 	/* the driver may try again with fewer features (after a reset) */
-	st = negotiate(f, VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	st = vtest_negotiate(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1));
 	assert_true(st & VIRTIO_STATUS_FEATURES_OK);
 }
 
@@ -461,26 +355,26 @@ static void test_status_transitions(void **state)
 	struct fx *f = *state;
 
 	assert_int_equal(status(f), 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
 	assert_int_equal(status(f), VIRTIO_STATUS_ACKNOWLEDGE);
 	/* bits are never cleared by anything but a reset */
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_DRIVER);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_DRIVER);
 	assert_int_equal(status(f), VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	/* NEEDS_RESET is the device's */
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_NEEDS_RESET);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_NEEDS_RESET);
 	assert_false(status(f) & VIRTIO_STATUS_NEEDS_RESET);
 	/* a 2- or 4-byte write to the status byte is not a status write */
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 2, 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_STATUS, 2, 0);
 	assert_int_equal(status(f), VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	set_driver_features(f, VIRTIO_BIT(VIRTIO_F_VERSION_1));
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, status(f) | VIRTIO_STATUS_FEATURES_OK);
+	vtest_set_features(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1, status(f) | VIRTIO_STATUS_FEATURES_OK);
 	assert_int_equal(setup_queue(f, 0, 16), 1);
-	driver_ok(f);
+	vtest_driver_ok(&f->vt);
 	assert_int_equal(f->t.driver_oks, 1);
 	assert_int_equal(status(f), VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 			 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
 	/* FAILED may be added */
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, status(f) | VIRTIO_STATUS_FAILED);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1, status(f) | VIRTIO_STATUS_FAILED);
 	assert_true(status(f) & VIRTIO_STATUS_FAILED);
 }
 
@@ -491,43 +385,43 @@ static void test_reset_clears_everything(void **state)
 
 	bring_up(f);
 	resets = f->t.resets;
-	cc_wr(f, VIRTIO_PCI_COMMON_MSIX, 2, 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_MSIX, 2, 2);
-	cc_wr(f, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_MSIX, 2, 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_MSIX, 2, 2);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
 	post_buffer(f, 0, 8);
-	notify(f, 0);                       /* INTx raised, ISR set */
-	assert_int_equal(f->gsi_level, 1);
+	vtest_notify(&f->vt, 0);                       /* INTx raised, ISR set */
+	assert_int_equal(intx_level(f), 1);
 
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	assert_int_equal(f->t.resets, resets + 1);
 	assert_int_equal(status(f), 0);
-	assert_int_equal(f->gsi_level, 0);
-	assert_int_equal(rd(f, VIRTIO_PCI_ISR_OFF, 1), 0);
+	assert_int_equal(intx_level(f), 0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), 0);
 	assert_int_equal(virtio_pci_features(f->t.vp), 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_DFSELECT, 4), 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_SELECT, 2), 0);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_DFSELECT, 4), 0);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2), 0);
 	for (unsigned int q = 0; q < NQ; q++) {
-		cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
-		assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_SIZE, 2), QMAX);
-		assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
-		assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
-		assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_DESCLO, 8), 0);
-		assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_AVAILLO, 8), 0);
-		assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_USEDLO, 8), 0);
+		vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2), QMAX);
+		assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+		assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+		assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_DESCLO, 8), 0);
+		assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_AVAILLO, 8), 0);
+		assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_USEDLO, 8), 0);
 	}
 	/* after the reset, a notify does nothing */
 	post_buffer(f, 0, 8);
-	notify(f, 0);
+	vtest_notify(&f->vt, 0);
 	assert_int_equal(f->t.notifies[0], 1);
 	/* and the whole bring-up works again from the start */
-	memset(f->avail_idx, 0, sizeof(f->avail_idx));
-	memset(gmem_ptr(&f->gm, RING_GPA(0), 0x10000), 0, 0x10000);
+	f->vt.q[0].avail_idx = f->vt.q[1].avail_idx = 0;
+	memset(vtest_gpa(&f->vt, VTEST_DESC(0), 0x10000), 0, 0x10000);
 	bring_up(f);
 	post_buffer(f, 0, 8);
-	notify(f, 0);
-	assert_int_equal(used_idx(f, 0), 1);
+	vtest_notify(&f->vt, 0);
+	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 1);
 
 	/* the PCI reset hook (system reset) does the same */
 	virtio_pci_dev(f->t.vp)->reset(virtio_pci_dev(f->t.vp));
@@ -540,45 +434,45 @@ static void test_queue_config(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_NUMQ, 2), NQ);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_NUMQ, 2), NQ);
 	/* a queue that does not exist reads size 0 and takes no writes */
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, NQ);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_SIZE, 2), 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SIZE, 2, 8);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, NQ);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2), 0);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2, 8);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
 
-	negotiate(f, VIRTIO_BIT(VIRTIO_F_VERSION_1));
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_SIZE, 2), QMAX);
+	vtest_negotiate(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2), QMAX);
 	/* not a power of two: refused, queue not enabled */
 	assert_int_equal(setup_queue(f, 0, 24), 0);
 	assert_int_equal(setup_queue(f, 0, 0), 0);
 	assert_int_equal(setup_queue(f, 0, QMAX * 2), 0);
 	/* 64-bit addresses, written in halves or whole */
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_DESCLO, 4, 0x12345000);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_DESCHI, 4, 0xABCD);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_DESCLO, 8), 0xABCD12345000ULL);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_DESCHI, 4), 0xABCD);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_DESCLO, 4, 0x12345000);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_DESCHI, 4, 0xABCD);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_DESCLO, 8), 0xABCD12345000ULL);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_DESCHI, 4), 0xABCD);
 	/* rings outside RAM: refused */
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SIZE, 2, 16);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2, 16);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
 	/* a smaller power of two: accepted */
 	assert_int_equal(setup_queue(f, 0, 16), 1);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_SIZE, 2), 16);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2), 16);
 	/* once enabled, size and addresses are fixed; writing 0 does not disable */
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SIZE, 2, 8);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_DESCLO, 8, 0x999000);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_SIZE, 2), 16);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_DESCLO, 8), RING_GPA(0));
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2, 8);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_DESCLO, 8, 0x999000);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 0);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2), 16);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_DESCLO, 8), VTEST_DESC(0));
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
 	/* the other queue is untouched */
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_SIZE, 2), QMAX);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_SIZE, 2), QMAX);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
 }
 
 static void test_notify_intx(void **state)
@@ -587,28 +481,28 @@ static void test_notify_intx(void **state)
 
 	bring_up(f);
 	post_buffer(f, 1, 32);
-	notify(f, 1);
+	vtest_notify(&f->vt, 1);
 	assert_int_equal(f->t.notifies[1], 1);
-	assert_int_equal(used_idx(f, 1), 1);
+	assert_int_equal(vtest_used_idx(&f->vt.q[1]), 1);
 	/* MSI-X is off: ISR bit 0 and INTx, seen in PCI status bit 3 */
-	assert_int_equal(f->msis, 0);
-	assert_int_equal(f->gsi_level, 1);
+	assert_int_equal(f->vt.host.msis, 0);
+	assert_int_equal(intx_level(f), 1);
 	assert_true(cfg_rd(f, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
 	/* reading ISR returns and clears it, and lowers the line */
-	assert_int_equal(rd(f, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
-	assert_int_equal(f->gsi_level, 0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
+	assert_int_equal(intx_level(f), 0);
 	assert_false(cfg_rd(f, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
-	assert_int_equal(rd(f, VIRTIO_PCI_ISR_OFF, 1), 0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), 0);
 	/* ISR ignores writes */
-	wr(f, VIRTIO_PCI_ISR_OFF, 1, 0xFF);
-	assert_int_equal(rd(f, VIRTIO_PCI_ISR_OFF, 1), 0);
+	vtest_wr(&f->vt, VIRTIO_PCI_ISR_OFF, 1, 0xFF);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), 0);
 	/* no interrupt when the driver suppresses it */
-	put_le16(gmem_ptr(&f->gm, RING_GPA(1) + 0x4000, 2), VIRTQ_AVAIL_F_NO_INTERRUPT);
+	put_le16(vtest_gpa(&f->vt, VTEST_AVAIL(1), 2), VIRTQ_AVAIL_F_NO_INTERRUPT);
 	post_buffer(f, 1, 32);
-	notify(f, 1);
-	assert_int_equal(used_idx(f, 1), 2);
-	assert_int_equal(f->gsi_level, 0);
-	assert_int_equal(rd(f, VIRTIO_PCI_ISR_OFF, 1), 0);
+	vtest_notify(&f->vt, 1);
+	assert_int_equal(vtest_used_idx(&f->vt.q[1]), 2);
+	assert_int_equal(intx_level(f), 0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), 0);
 }
 
 static void test_notify_hostile(void **state)
@@ -618,35 +512,35 @@ static void test_notify_hostile(void **state)
 	bring_up(f);
 	post_buffer(f, 0, 8);
 	/* queues that do not exist, misaligned notify addresses, odd sizes */
-	wr(f, VIRTIO_PCI_NOTIFY_OFF + VIRTIO_PCI_NOTIFY_MULT * NQ, 2, NQ);
-	wr(f, VIRTIO_PCI_NOTIFY_OFF + 0x800, 2, 0);
-	wr(f, VIRTIO_PCI_NOTIFY_OFF + 2, 2, 0);
-	wr(f, VIRTIO_PCI_NOTIFY_OFF, 3, 0);
-	wr(f, VIRTIO_PCI_BAR_SIZE, 2, 0);
-	wr(f, UINT64_MAX, 8, 0);
+	vtest_wr(&f->vt, VIRTIO_PCI_NOTIFY_OFF + VIRTIO_PCI_NOTIFY_MULT * NQ, 2, NQ);
+	vtest_wr(&f->vt, VIRTIO_PCI_NOTIFY_OFF + 0x800, 2, 0);
+	vtest_wr(&f->vt, VIRTIO_PCI_NOTIFY_OFF + 2, 2, 0);
+	vtest_wr(&f->vt, VIRTIO_PCI_NOTIFY_OFF, 3, 0);
+	vtest_wr(&f->vt, VIRTIO_PCI_BAR_SIZE, 2, 0);
+	vtest_wr(&f->vt, UINT64_MAX, 8, 0);
 	assert_int_equal(f->t.notifies[0] + f->t.notifies[1], 0);
-	assert_int_equal(rd(f, VIRTIO_PCI_NOTIFY_OFF, 2), 0);
-	assert_int_equal(rd(f, VIRTIO_PCI_BAR_SIZE + 8, 4), 0);
-	assert_int_equal(rd(f, VIRTIO_PCI_COMMON_OFF + 0x400, 4), 0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_NOTIFY_OFF, 2), 0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_BAR_SIZE + 8, 4), 0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_COMMON_OFF + 0x400, 4), 0);
 	/* a 4-byte notify write counts (the value is not looked at) */
-	wr(f, VIRTIO_PCI_NOTIFY_OFF, 4, 0x12340000);
+	vtest_wr(&f->vt, VIRTIO_PCI_NOTIFY_OFF, 4, 0x12340000);
 	assert_int_equal(f->t.notifies[0], 1);
-	assert_int_equal(used_idx(f, 0), 1);
+	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 1);
 }
 
 static void test_notify_before_driver_ok(void **state)
 {
 	struct fx *f = *state;
 
-	negotiate(f, VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	vtest_negotiate(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1));
 	assert_int_equal(setup_queue(f, 0, 16), 1);
 	post_buffer(f, 0, 8);
-	notify(f, 0);
+	vtest_notify(&f->vt, 0);
 	assert_int_equal(f->t.notifies[0], 0);    /* 3.1.1: not before DRIVER_OK */
-	assert_int_equal(used_idx(f, 0), 0);
-	driver_ok(f);                              /* pending buffers are served now */
+	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 0);
+	vtest_driver_ok(&f->vt);                              /* pending buffers are served now */
 	assert_int_equal(f->t.notifies[0], 1);
-	assert_int_equal(used_idx(f, 0), 1);
+	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 1);
 }
 
 static void test_msix(void **state)
@@ -658,47 +552,47 @@ static void test_msix(void **state)
 	msix_program(f, 0, 0xFEE00000, 0x40);
 	msix_program(f, 2, 0xFEE01000, 0x42);
 	/* vector registers read back what they map, NO_VECTOR if out of range */
-	cc_wr(f, VIRTIO_PCI_COMMON_MSIX, 2, 0);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_MSIX, 2), 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_MSIX, 2, NQ + 1);      /* only NQ + 1 vectors */
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_MSIX, 2, 2);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_Q_MSIX, 2), 2);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_MSIX, 2, 0);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_MSIX, 2), 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_MSIX, 2, NQ + 1);      /* only NQ + 1 vectors */
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_MSIX, 2, 2);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_Q_MSIX, 2), 2);
 	/* table reads go to the MSI-X helper */
-	assert_int_equal(rd(f, VIRTIO_PCI_MSIX_TABLE_OFF + 32 + 8, 4), 0x42);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_MSIX_TABLE_OFF + 32 + 8, 4), 0x42);
 
 	post_buffer(f, 1, 16);
-	notify(f, 1);
-	assert_int_equal(f->msis, 1);
-	assert_int_equal(f->msi_addr, 0xFEE01000);
-	assert_int_equal(f->msi_data, 0x42);
-	assert_int_equal(f->gsi_level, 0);               /* no INTx with MSI-X */
-	assert_int_equal(rd(f, VIRTIO_PCI_ISR_OFF, 1), 0);
+	vtest_notify(&f->vt, 1);
+	assert_int_equal(f->vt.host.msis, 1);
+	assert_int_equal(f->vt.host.msi_addr, 0xFEE01000);
+	assert_int_equal(f->vt.host.msi_data, 0x42);
+	assert_int_equal(intx_level(f), 0);               /* no INTx with MSI-X */
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), 0);
 
 	/* queue 0 has NO_VECTOR: used, but no interrupt at all */
 	post_buffer(f, 0, 16);
-	notify(f, 0);
-	assert_int_equal(used_idx(f, 0), 1);
-	assert_int_equal(f->msis, 1);
-	assert_int_equal(f->gsi_level, 0);
+	vtest_notify(&f->vt, 0);
+	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 1);
+	assert_int_equal(f->vt.host.msis, 1);
+	assert_int_equal(intx_level(f), 0);
 
 	/* a config change goes to the config vector */
-	uint8_t gen = (uint8_t)cc_rd(f, VIRTIO_PCI_COMMON_CFGGEN, 1);
+	uint8_t gen = (uint8_t)vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_CFGGEN, 1);
 	virtio_pci_lock(f->t.vp);
 	virtio_pci_config_changed(f->t.vp);
 	virtio_pci_unlock(f->t.vp);
-	assert_int_equal(cc_rd(f, VIRTIO_PCI_COMMON_CFGGEN, 1), (uint8_t)(gen + 1));
-	assert_int_equal(f->msis, 2);
-	assert_int_equal(f->msi_data, 0x40);
+	assert_int_equal(vtest_cc_rd(&f->vt, VIRTIO_PCI_COMMON_CFGGEN, 1), (uint8_t)(gen + 1));
+	assert_int_equal(f->vt.host.msis, 2);
+	assert_int_equal(f->vt.host.msi_data, 0x40);
 
 	/* MSI-X off again: back to INTx and ISR */
 	msix_enable(f, false);
 	post_buffer(f, 1, 16);
-	notify(f, 1);
-	assert_int_equal(f->msis, 2);
-	assert_int_equal(f->gsi_level, 1);
-	assert_int_equal(rd(f, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
+	vtest_notify(&f->vt, 1);
+	assert_int_equal(f->vt.host.msis, 2);
+	assert_int_equal(intx_level(f), 1);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
 }
 
 static void test_config_change_intx(void **state)
@@ -709,9 +603,9 @@ static void test_config_change_intx(void **state)
 	virtio_pci_lock(f->t.vp);
 	virtio_pci_config_changed(f->t.vp);
 	virtio_pci_unlock(f->t.vp);
-	assert_int_equal(f->gsi_level, 1);
-	assert_int_equal(rd(f, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_CONFIG);
-	assert_int_equal(f->gsi_level, 0);
+	assert_int_equal(intx_level(f), 1);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_CONFIG);
+	assert_int_equal(intx_level(f), 0);
 }
 
 static void test_needs_reset(void **state)
@@ -721,20 +615,20 @@ static void test_needs_reset(void **state)
 
 	bring_up(f);
 	/* the driver claims 17 buffers in a ring of 16 */
-	avail = gmem_ptr(&f->gm, RING_GPA(0) + 0x4000, 4);
+	avail = vtest_gpa(&f->vt, VTEST_AVAIL(0), 4);
 	put_le16(avail + 2, 17);
-	notify(f, 0);
+	vtest_notify(&f->vt, 0);
 	assert_true(status(f) & VIRTIO_STATUS_NEEDS_RESET);
-	assert_int_equal(used_idx(f, 0), 0);
+	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 0);
 	/* the driver hears of it through a config interrupt */
-	assert_int_equal(rd(f, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_CONFIG);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_CONFIG);
 	/* nothing is processed until the reset */
 	put_le16(avail + 2, 1);
-	notify(f, 0);
-	notify(f, 1);
+	vtest_notify(&f->vt, 0);
+	vtest_notify(&f->vt, 1);
 	assert_int_equal(f->t.notifies[0], 1);
 	assert_int_equal(f->t.notifies[1], 0);
-	cc_wr(f, VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	assert_int_equal(status(f), 0);
 }
 
@@ -744,18 +638,18 @@ static void test_device_config(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(rd(f, VIRTIO_PCI_DEVCFG_OFF, 1), 0xA0);
-	assert_int_equal(rd(f, VIRTIO_PCI_DEVCFG_OFF + 2, 2), 0xA3A2);
-	assert_int_equal(rd(f, VIRTIO_PCI_DEVCFG_OFF + 4, 4), 0xA7A6A5A4);
-	assert_int_equal(rd(f, VIRTIO_PCI_DEVCFG_OFF, 8), 0xA7A6A5A4A3A2A1A0ULL);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_DEVCFG_OFF, 1), 0xA0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_DEVCFG_OFF + 2, 2), 0xA3A2);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_DEVCFG_OFF + 4, 4), 0xA7A6A5A4);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_DEVCFG_OFF, 8), 0xA7A6A5A4A3A2A1A0ULL);
 	/* past the end: zeros, and a read across the end is cut */
-	assert_int_equal(rd(f, VIRTIO_PCI_DEVCFG_OFF + 8, 4), 0);
-	assert_int_equal(rd(f, VIRTIO_PCI_DEVCFG_OFF + 6, 4), 0xA7A6);
-	assert_int_equal(rd(f, VIRTIO_PCI_DEVCFG_OFF + 0xFFF, 1), 0);
-	wr(f, VIRTIO_PCI_DEVCFG_OFF + 6, 4, 0x11223344);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_DEVCFG_OFF + 8, 4), 0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_DEVCFG_OFF + 6, 4), 0xA7A6);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_DEVCFG_OFF + 0xFFF, 1), 0);
+	vtest_wr(&f->vt, VIRTIO_PCI_DEVCFG_OFF + 6, 4, 0x11223344);
 	assert_int_equal(f->t.written[6], 0x44);
 	assert_int_equal(f->t.written[7], 0x33);
-	wr(f, VIRTIO_PCI_DEVCFG_OFF + 8, 4, 0x55);   /* beyond: dropped */
+	vtest_wr(&f->vt, VIRTIO_PCI_DEVCFG_OFF + 8, 4, 0x55);   /* beyond: dropped */
 }
 
 static void test_pci_cfg_window(void **state)
@@ -796,7 +690,7 @@ static void test_pci_cfg_window(void **state)
 	cfg_wr(f, c + 16, 4, 0);
 	cfg_wr(f, c + 8, 4, VIRTIO_PCI_MSIX_TABLE_OFF);
 	cfg_wr(f, c + 16, 4, 0x1234);
-	assert_int_equal(rd(f, VIRTIO_PCI_MSIX_TABLE_OFF, 4), 0);
+	assert_int_equal(vtest_rd(&f->vt, VIRTIO_PCI_MSIX_TABLE_OFF, 4), 0);
 	assert_int_equal(status(f), VIRTIO_STATUS_ACKNOWLEDGE);
 }
 
@@ -812,40 +706,40 @@ static void test_snapshot_roundtrip(void **state)
 	uint8_t before[VIRTIO_PCI_COMMON_LEN];
 
 	memset(&t2, 0, sizeof(t2));
-	assert_true(negotiate(f, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX)) &
-		    VIRTIO_STATUS_FEATURES_OK);
+	assert_true(vtest_negotiate(&f->vt, VIRTIO_BIT(VIRTIO_F_VERSION_1) |
+				    VIRTIO_BIT(VIRTIO_F_EVENT_IDX)) & VIRTIO_STATUS_FEATURES_OK);
 	assert_int_equal(setup_queue(f, 0, 16), 1);
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_MSIX, 2, 1);
-	cc_wr(f, VIRTIO_PCI_COMMON_MSIX, 2, 0);
-	driver_ok(f);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_MSIX, 2, 1);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_MSIX, 2, 0);
+	vtest_driver_ok(&f->vt);
 	post_buffer(f, 0, 8);
-	notify(f, 0);
+	vtest_notify(&f->vt, 0);
 	post_buffer(f, 0, 8);   /* one buffer left pending over the snapshot */
-	cc_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	vtest_cc_wr(&f->vt, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
 	for (unsigned int i = 0; i < sizeof(before); i++)
-		before[i] = (uint8_t)cc_rd(f, i, 1);
+		before[i] = (uint8_t)vtest_cc_rd(&f->vt, i, 1);
 
 	snap_init_save(&s);
 	assert_int_equal(virtio_pci_snapshot(old, &s), 0);
 
 	/* a fresh instance of the same device type, on a bus of its own */
 	assert_int_equal(create_dev(f, &t2), 0);
-	bus2 = new_bus(f);
+	bus2 = pf_bus(&f->vt.host, false);
 	assert_non_null(bus2);
 	assert_int_equal(pci_bus_add(bus2, virtio_pci_dev(t2.vp), 5), 0);
 	snap_init_load(&l, s.buf, s.len);
 	assert_int_equal(virtio_pci_snapshot(t2.vp, &l), 0);
 	assert_int_equal(l.pos, l.len);
-	f->t.vp = t2.vp;
+	f->vt.vp = t2.vp;
 	for (unsigned int i = 0; i < sizeof(before); i++)
-		assert_int_equal(cc_rd(f, i, 1), before[i]);
+		assert_int_equal(vtest_cc_rd(&f->vt, i, 1), before[i]);
 	assert_int_equal(virtio_pci_features(t2.vp),
 			 VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
 	/* the pending buffer is served by the new instance */
-	notify(f, 0);
+	vtest_notify(&f->vt, 0);
 	assert_int_equal(t2.notifies[0], 1);
-	assert_int_equal(used_idx(f, 0), 2);
-	f->t.vp = old;
+	assert_int_equal(vtest_used_idx(&f->vt.q[0]), 2);
+	f->vt.vp = old;
 	pci_bus_destroy(bus2);
 	virtio_pci_destroy(t2.vp);
 	snap_free(&s);
@@ -860,14 +754,14 @@ static void test_snapshot_wrong_device(void **state)
 	struct virtio_pci_params p = {
 		.name = "virtio-other", .device_id = DEV_TYPE, .features = 0,
 		.num_queues = 1, .queue_size = QMAX, .config_len = 8,
-		.ops = &tdev_ops, .opaque = &t2, .mem = &f->gm,
+		.ops = &tdev_ops, .opaque = &t2, .mem = &f->vt.gm,
 	};
 
 	memset(&t2, 0, sizeof(t2));
 	snap_init_save(&s);
 	assert_int_equal(virtio_pci_snapshot(f->t.vp, &s), 0);
 	assert_int_equal(virtio_pci_create(&p, &t2.vp), 0);
-	bus2 = new_bus(f);
+	bus2 = pf_bus(&f->vt.host, false);
 	assert_non_null(bus2);
 	assert_int_equal(pci_bus_add(bus2, virtio_pci_dev(t2.vp), 5), 0);
 	snap_init_load(&l, s.buf, s.len);
@@ -883,7 +777,7 @@ static void test_create_rejects_bad_params(void **state)
 	struct virtio_pci *vp;
 	struct virtio_pci_params p = {
 		.name = "x", .device_id = 1, .num_queues = 1, .queue_size = 100,
-		.ops = &tdev_ops, .mem = &f->gm,
+		.ops = &tdev_ops, .mem = &f->vt.gm,
 	};
 
 	assert_int_equal(virtio_pci_create(&p, &vp), -EINVAL);   /* size not 2^n */

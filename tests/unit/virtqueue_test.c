@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/util.h"
+#include "virtio_testutil.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 #include "vmm/snap.h"
@@ -29,66 +30,13 @@ struct drv {
 	struct guest_mem gm;
 	struct virtq vq;
 	struct virtq_elem e;
-	uint16_t size;
-	uint16_t avail_idx;
+	struct vtest_ring r;     /* the driver's view of vq's rings */
 };
-
-static uint8_t *gpa(struct drv *d, uint64_t a)
-{
-	uint8_t *p = gmem_ptr(&d->gm, a, 1);
-	assert_non_null(p);
-	return p;
-}
-
-static void drv_desc_at(struct drv *d, uint64_t table, unsigned int i, uint64_t addr,
-			uint32_t len, uint16_t flags, uint16_t next)
-{
-	uint8_t *p = gpa(d, table + 16ULL * i);
-	put_le64(p, addr);
-	put_le32(p + 8, len);
-	put_le16(p + 12, flags);
-	put_le16(p + 14, next);
-}
 
 static void drv_desc(struct drv *d, unsigned int i, uint64_t addr, uint32_t len,
 		     uint16_t flags, uint16_t next)
 {
-	drv_desc_at(d, DESC_GPA, i, addr, len, flags, next);
-}
-
-static void drv_set_avail_idx(struct drv *d, uint16_t idx)
-{
-	put_le16(gpa(d, AVAIL_GPA + 2), idx);
-}
-
-/* Makes chain head available and publishes the new avail index. */
-static void drv_kick(struct drv *d, uint16_t head)
-{
-	put_le16(gpa(d, AVAIL_GPA + 4 + 2ULL * (d->avail_idx % d->size)), head);
-	d->avail_idx++;
-	drv_set_avail_idx(d, d->avail_idx);
-}
-
-static uint16_t drv_used_idx(struct drv *d)
-{
-	return get_le16(gpa(d, USED_GPA + 2));
-}
-
-static void drv_used(struct drv *d, unsigned int i, uint32_t *id, uint32_t *len)
-{
-	uint8_t *p = gpa(d, USED_GPA + 4 + 8ULL * (i % d->size));
-	*id = get_le32(p);
-	*len = get_le32(p + 4);
-}
-
-static void drv_set_used_event(struct drv *d, uint16_t v)
-{
-	put_le16(gpa(d, AVAIL_GPA + 4 + 2ULL * d->size), v);
-}
-
-static uint16_t drv_avail_event(struct drv *d)
-{
-	return get_le16(gpa(d, USED_GPA + 4 + 8ULL * d->size));
+	vtest_desc(&d->gm, DESC_GPA, i, addr, len, flags, next);
 }
 
 static int drv_setup_size(void **state, uint16_t max, uint16_t size)
@@ -97,7 +45,7 @@ static int drv_setup_size(void **state, uint16_t max, uint16_t size)
 
 	if (!d || gmem_init(&d->gm, RAM) < 0)
 		return -1;
-	d->size = size;
+	vtest_ring_init(&d->r, &d->gm, DESC_GPA, AVAIL_GPA, USED_GPA, size);
 	virtq_init(&d->vq, &d->gm, max);
 	d->vq.size = size;
 	d->vq.desc_gpa = DESC_GPA;
@@ -134,8 +82,8 @@ static void assert_dropped(struct drv *d, int rc, uint16_t head, uint16_t used_b
 
 	assert_int_equal(rc, -EINVAL);
 	assert_int_equal(d->e.out_num + d->e.in_num, 0);
-	assert_int_equal(drv_used_idx(d), (uint16_t)(used_before + 1));
-	drv_used(d, used_before, &id, &len);
+	assert_int_equal(vtest_used_idx(&d->r), (uint16_t)(used_before + 1));
+	vtest_used(&d->r, used_before, &id, &len);
 	assert_int_equal(id, head);
 	assert_int_equal(len, 0);
 	/* and the next pop neither hangs nor finds anything */
@@ -154,7 +102,7 @@ static void test_chain(void **state)
 	drv_desc(d, 1, BUF_GPA + 0x1000, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	drv_desc(d, 2, BUF_GPA + 0x2000, 1, VIRTQ_DESC_F_WRITE, 0);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_true(virtq_has_work(&d->vq));
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 	assert_int_equal(d->e.head, 0);
@@ -167,8 +115,8 @@ static void test_chain(void **state)
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 0);
 	assert_false(virtq_has_work(&d->vq));
 	virtq_push(&d->vq, 0, 513);
-	assert_int_equal(drv_used_idx(d), 1);
-	drv_used(d, 0, &id, &len);
+	assert_int_equal(vtest_used_idx(&d->r), 1);
+	vtest_used(&d->r, 0, &id, &len);
 	assert_int_equal(id, 0);
 	assert_int_equal(len, 513);
 }
@@ -180,15 +128,15 @@ static void test_ring_wraps(void **state)
 
 	/* 3 * size requests through a ring of size 8: indices wrap */
 	drv_desc(d, 5, BUF_GPA, 64, VIRTQ_DESC_F_WRITE, 0);
-	for (unsigned int i = 0; i < 3u * d->size; i++) {
-		drv_kick(d, 5);
+	for (unsigned int i = 0; i < 3u * d->r.size; i++) {
+		vtest_offer(&d->r, 5);
 		assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 		assert_int_equal(d->e.head, 5);
 		virtq_push(&d->vq, d->e.head, (uint32_t)i);
-		drv_used(d, i, &id, &len);
+		vtest_used(&d->r, i, &id, &len);
 		assert_int_equal(len, i);
 	}
-	assert_int_equal(drv_used_idx(d), 3 * d->size);
+	assert_int_equal(vtest_used_idx(&d->r), 3 * d->r.size);
 }
 
 static void test_zero_length_buffer_not_mapped(void **state)
@@ -198,7 +146,7 @@ static void test_zero_length_buffer_not_mapped(void **state)
 	/* a zero-length buffer's address is never looked at */
 	drv_desc(d, 0, 0xFFFFFFFFFFFFFFFFULL, 0, VIRTQ_DESC_F_NEXT, 1);
 	drv_desc(d, 1, BUF_GPA, 4, VIRTQ_DESC_F_WRITE, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 	assert_int_equal(d->e.out_num, 0);
 	assert_int_equal(d->e.in_num, 1);
@@ -209,12 +157,12 @@ static void test_indirect(void **state)
 	struct drv *d = *state;
 
 	virtq_set_features(&d->vq, false, true);
-	drv_desc_at(d, IND_GPA, 0, BUF_GPA, 16, VIRTQ_DESC_F_NEXT, 1);
-	drv_desc_at(d, IND_GPA, 1, BUF_GPA + 0x1000, 4096,
+	vtest_desc(&d->gm, IND_GPA, 0, BUF_GPA, 16, VIRTQ_DESC_F_NEXT, 1);
+	vtest_desc(&d->gm, IND_GPA, 1, BUF_GPA + 0x1000, 4096,
 		    VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
-	drv_desc_at(d, IND_GPA, 2, BUF_GPA + 0x3000, 1, VIRTQ_DESC_F_WRITE, 0);
+	vtest_desc(&d->gm, IND_GPA, 2, BUF_GPA + 0x3000, 1, VIRTQ_DESC_F_WRITE, 0);
 	drv_desc(d, 3, IND_GPA, 3 * 16, VIRTQ_DESC_F_INDIRECT, 0);
-	drv_kick(d, 3);
+	vtest_offer(&d->r, 3);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 	assert_int_equal(d->e.head, 3);
 	assert_int_equal(d->e.out_num, 1);
@@ -229,10 +177,10 @@ static void test_indirect_full_table(void **state)
 	/* the largest table allowed: VIRTQ_MAX_SEGS entries */
 	virtq_set_features(&d->vq, false, true);
 	for (unsigned int i = 0; i < VIRTQ_MAX_SEGS; i++)
-		drv_desc_at(d, IND_GPA, i, BUF_GPA + i, 1,
+		vtest_desc(&d->gm, IND_GPA, i, BUF_GPA + i, 1,
 			    i + 1 < VIRTQ_MAX_SEGS ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
 	drv_desc(d, 0, IND_GPA, VIRTQ_MAX_SEGS * 16, VIRTQ_DESC_F_INDIRECT, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 	assert_int_equal(d->e.out_num, VIRTQ_MAX_SEGS);
 }
@@ -245,7 +193,7 @@ static void test_loop_two(void **state)
 
 	drv_desc(d, 0, BUF_GPA, 16, VIRTQ_DESC_F_NEXT, 1);
 	drv_desc(d, 1, BUF_GPA, 16, VIRTQ_DESC_F_NEXT, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 0);
 	assert_int_equal(d->vq.dropped, 1);
 }
@@ -255,7 +203,7 @@ static void test_loop_self(void **state)
 	struct drv *d = *state;
 
 	drv_desc(d, 4, BUF_GPA, 16, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 4);
-	drv_kick(d, 4);
+	vtest_offer(&d->r, 4);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 4, 0);
 }
 
@@ -264,15 +212,15 @@ static void test_chain_longer_than_queue(void **state)
 	struct drv *d = *state;
 
 	/* all 8 descriptors in a chain is fine; the last one links back */
-	for (unsigned int i = 0; i < d->size; i++)
-		drv_desc(d, i, BUF_GPA, 1, VIRTQ_DESC_F_NEXT, (uint16_t)((i + 1) % d->size));
-	drv_kick(d, 0);
+	for (unsigned int i = 0; i < d->r.size; i++)
+		drv_desc(d, i, BUF_GPA, 1, VIRTQ_DESC_F_NEXT, (uint16_t)((i + 1) % d->r.size));
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 0);
 	/* with the link cut, the full-length chain is accepted */
-	drv_desc(d, d->size - 1, BUF_GPA, 1, 0, 0);
-	drv_kick(d, 0);
+	drv_desc(d, d->r.size - 1, BUF_GPA, 1, 0, 0);
+	vtest_offer(&d->r, 0);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
-	assert_int_equal(d->e.out_num, d->size);
+	assert_int_equal(d->e.out_num, d->r.size);
 }
 
 static void test_next_out_of_range(void **state)
@@ -280,10 +228,10 @@ static void test_next_out_of_range(void **state)
 	struct drv *d = *state;
 
 	drv_desc(d, 0, BUF_GPA, 16, VIRTQ_DESC_F_NEXT, 8);   /* size is 8 */
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 0);
 	drv_desc(d, 0, BUF_GPA, 16, VIRTQ_DESC_F_NEXT, 0xFFFF);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 1);
 }
 
@@ -291,7 +239,7 @@ static void check_bad_buffer(struct drv *d, uint64_t addr, uint32_t len, uint16_
 {
 	drv_desc(d, 0, BUF_GPA, 16, VIRTQ_DESC_F_NEXT, 1);
 	drv_desc(d, 1, addr, len, VIRTQ_DESC_F_WRITE, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, used);
 }
 
@@ -319,7 +267,7 @@ static void test_wrong_direction(void **state)
 	/* a readable buffer after a writable one */
 	drv_desc(d, 0, BUF_GPA, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
 	drv_desc(d, 1, BUF_GPA, 16, 0, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 0);
 }
 
@@ -327,9 +275,9 @@ static void test_indirect_not_negotiated(void **state)
 {
 	struct drv *d = *state;
 
-	drv_desc_at(d, IND_GPA, 0, BUF_GPA, 16, 0, 0);
+	vtest_desc(&d->gm, IND_GPA, 0, BUF_GPA, 16, 0, 0);
 	drv_desc(d, 0, IND_GPA, 16, VIRTQ_DESC_F_INDIRECT, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 0);
 }
 
@@ -337,7 +285,7 @@ static void check_bad_indirect(struct drv *d, uint64_t addr, uint32_t len,
 			       uint16_t flags, uint16_t used)
 {
 	drv_desc(d, 2, addr, len, flags, 3);
-	drv_kick(d, 2);
+	vtest_offer(&d->r, 2);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 2, used);
 }
 
@@ -347,7 +295,7 @@ static void test_indirect_bad_lengths(void **state)
 	uint16_t n = 0;
 
 	virtq_set_features(&d->vq, false, true);
-	drv_desc_at(d, IND_GPA, 0, BUF_GPA, 16, 0, 0);
+	vtest_desc(&d->gm, IND_GPA, 0, BUF_GPA, 16, 0, 0);
 	check_bad_indirect(d, IND_GPA, 0, VIRTQ_DESC_F_INDIRECT, n++);        /* empty */
 	check_bad_indirect(d, IND_GPA, 24, VIRTQ_DESC_F_INDIRECT, n++);       /* not 16n */
 	check_bad_indirect(d, IND_GPA, 15, VIRTQ_DESC_F_INDIRECT, n++);
@@ -366,10 +314,10 @@ static void test_indirect_nested(void **state)
 
 	virtq_set_features(&d->vq, false, true);
 	/* the table points at another table (here: itself) */
-	drv_desc_at(d, IND_GPA, 0, IND_GPA, 32, VIRTQ_DESC_F_INDIRECT, 0);
-	drv_desc_at(d, IND_GPA, 1, BUF_GPA, 16, 0, 0);
+	vtest_desc(&d->gm, IND_GPA, 0, IND_GPA, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	vtest_desc(&d->gm, IND_GPA, 1, BUF_GPA, 16, 0, 0);
 	drv_desc(d, 0, IND_GPA, 32, VIRTQ_DESC_F_INDIRECT, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 0);
 }
 
@@ -378,10 +326,10 @@ static void test_indirect_not_head(void **state)
 	struct drv *d = *state;
 
 	virtq_set_features(&d->vq, false, true);
-	drv_desc_at(d, IND_GPA, 0, BUF_GPA, 16, 0, 0);
+	vtest_desc(&d->gm, IND_GPA, 0, BUF_GPA, 16, 0, 0);
 	drv_desc(d, 0, BUF_GPA, 16, VIRTQ_DESC_F_NEXT, 1);
 	drv_desc(d, 1, IND_GPA, 16, VIRTQ_DESC_F_INDIRECT, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 0);
 }
 
@@ -392,13 +340,13 @@ static void test_indirect_loop_and_next(void **state)
 	virtq_set_features(&d->vq, false, true);
 	/* a loop inside the table: ends after the table's 4 entries */
 	for (unsigned int i = 0; i < 4; i++)
-		drv_desc_at(d, IND_GPA, i, BUF_GPA, 8, VIRTQ_DESC_F_NEXT, (uint16_t)((i + 1) % 4));
+		vtest_desc(&d->gm, IND_GPA, i, BUF_GPA, 8, VIRTQ_DESC_F_NEXT, (uint16_t)((i + 1) % 4));
 	drv_desc(d, 0, IND_GPA, 64, VIRTQ_DESC_F_INDIRECT, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 0);
 	/* next beyond the table (the queue is bigger, the table is not) */
-	drv_desc_at(d, IND_GPA, 0, BUF_GPA, 8, VIRTQ_DESC_F_NEXT, 4);
-	drv_kick(d, 0);
+	vtest_desc(&d->gm, IND_GPA, 0, BUF_GPA, 8, VIRTQ_DESC_F_NEXT, 4);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 1);
 }
 
@@ -410,7 +358,7 @@ static void test_too_many_segments(void **state)
 	for (unsigned int i = 0; i <= VIRTQ_MAX_SEGS; i++)
 		drv_desc(d, i, BUF_GPA, 1, i < VIRTQ_MAX_SEGS ? VIRTQ_DESC_F_NEXT : 0,
 			 (uint16_t)(i + 1));
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_dropped(d, virtq_pop(&d->vq, &d->e), 0, 0);
 }
 
@@ -421,17 +369,17 @@ static void test_avail_idx_runaway(void **state)
 	struct drv *d = *state;
 
 	drv_desc(d, 0, BUF_GPA, 16, 0, 0);
-	drv_set_avail_idx(d, (uint16_t)(d->size + 1));
+	vtest_set_avail_idx(&d->r, (uint16_t)(d->r.size + 1));
 	assert_int_equal(virtq_pop(&d->vq, &d->e), -EIO);
 	assert_true(d->vq.broken);
 	/* nothing was used, and the queue stays stopped */
-	assert_int_equal(drv_used_idx(d), 0);
-	drv_set_avail_idx(d, 1);
+	assert_int_equal(vtest_used_idx(&d->r), 0);
+	vtest_set_avail_idx(&d->r, 1);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 0);
 	assert_false(virtq_has_work(&d->vq));
 	/* a reset and re-enable brings it back */
 	virtq_reset(&d->vq);
-	d->vq.size = d->size;
+	d->vq.size = d->r.size;
 	d->vq.desc_gpa = DESC_GPA;
 	d->vq.avail_gpa = AVAIL_GPA;
 	d->vq.used_gpa = USED_GPA;
@@ -443,10 +391,10 @@ static void test_head_out_of_range(void **state)
 {
 	struct drv *d = *state;
 
-	drv_kick(d, 8);
+	vtest_offer(&d->r, 8);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), -EIO);
 	assert_true(d->vq.broken);
-	assert_int_equal(drv_used_idx(d), 0);
+	assert_int_equal(vtest_used_idx(&d->r), 0);
 }
 
 static void test_enable_checks(void **state)
@@ -522,26 +470,26 @@ static void test_random_rings(void **state)
 	for (unsigned int round = 0; round < 3000; round++) {
 		virtq_set_features(&d->vq, rnd(&x) & 1, rnd(&x) & 1);
 		/* garbage descriptors in the ring and in an indirect table */
-		for (unsigned int i = 0; i < d->size; i++) {
+		for (unsigned int i = 0; i < d->r.size; i++) {
 			uint64_t r = rnd(&x);
 			bool ind = (r & 7) == 0;
 			drv_desc(d, i, ind ? IND_GPA : rnd_addr(&x),
 				 ind ? (uint32_t)(16 * (r >> 40 & 7)) : (uint32_t)(r >> 32) % 9000,
-				 (uint16_t)(r >> 3) & 7, (uint16_t)(r >> 16) % (d->size + 2));
+				 (uint16_t)(r >> 3) & 7, (uint16_t)(r >> 16) % (d->r.size + 2));
 		}
 		for (unsigned int i = 0; i < 8; i++) {
 			uint64_t r = rnd(&x);
-			drv_desc_at(d, IND_GPA, i, rnd_addr(&x), (uint32_t)(r >> 32) % 5000,
+			vtest_desc(&d->gm, IND_GPA, i, rnd_addr(&x), (uint32_t)(r >> 32) % 5000,
 				    (uint16_t)(r >> 3) & 7, (uint16_t)(r >> 16) % 10);
 		}
 		/* up to a full ring of random heads, sometimes more than allowed */
-		unsigned int n = (unsigned int)(rnd(&x) % (d->size + 2));
+		unsigned int n = (unsigned int)(rnd(&x) % (d->r.size + 2));
 		for (unsigned int i = 0; i < n; i++)
-			drv_kick(d, (uint16_t)(rnd(&x) % (d->size + 1)));
+			vtest_offer(&d->r, (uint16_t)(rnd(&x) % (d->r.size + 1)));
 		int r;
 		unsigned int pops = 0;
 		while ((r = virtq_pop(&d->vq, &d->e)) != 0) {
-			assert_true(++pops <= (unsigned int)d->size + 1);
+			assert_true(++pops <= (unsigned int)d->r.size + 1);
 			if (r < 0)
 				continue;
 			for (unsigned int i = 0; i < d->e.out_num + d->e.in_num; i++) {
@@ -553,13 +501,13 @@ static void test_random_rings(void **state)
 		if (d->vq.broken || rnd(&x) % 16 == 0) {
 			/* start over, as a driver does after NEEDS_RESET */
 			virtq_reset(&d->vq);
-			d->vq.size = d->size;
+			d->vq.size = d->r.size;
 			d->vq.desc_gpa = DESC_GPA;
 			d->vq.avail_gpa = AVAIL_GPA;
 			d->vq.used_gpa = USED_GPA;
-			memset(gpa(d, AVAIL_GPA), 0, 0x10000);
-			memset(gpa(d, USED_GPA), 0, 0x10000);
-			d->avail_idx = 0;
+			memset(vtest_ptr(&d->gm, AVAIL_GPA, 0x10000), 0, 0x10000);
+			memset(vtest_ptr(&d->gm, USED_GPA, 0x10000), 0, 0x10000);
+			d->r.avail_idx = 0;
 			assert_int_equal(virtq_enable(&d->vq), 0);
 		}
 	}
@@ -573,13 +521,13 @@ static void test_no_interrupt_flag(void **state)
 
 	drv_desc(d, 0, BUF_GPA, 16, 0, 0);
 	assert_false(virtq_needs_interrupt(&d->vq));   /* nothing used yet */
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 	virtq_push(&d->vq, 0, 0);
 	assert_true(virtq_needs_interrupt(&d->vq));
 	assert_false(virtq_needs_interrupt(&d->vq));   /* nothing new */
-	put_le16(gpa(d, AVAIL_GPA), VIRTQ_AVAIL_F_NO_INTERRUPT);
-	drv_kick(d, 0);
+	put_le16(vtest_ptr(&d->gm, AVAIL_GPA, 2), VIRTQ_AVAIL_F_NO_INTERRUPT);
+	vtest_offer(&d->r, 0);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 	virtq_push(&d->vq, 0, 0);
 	assert_false(virtq_needs_interrupt(&d->vq));
@@ -593,26 +541,26 @@ static void test_event_idx(void **state)
 	drv_desc(d, 0, BUF_GPA, 16, 0, 0);
 	/* an empty pop tells the driver where to notify next */
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 0);
-	assert_int_equal(drv_avail_event(d), 0);
+	assert_int_equal(vtest_avail_event(&d->r), 0);
 	for (int i = 0; i < 3; i++)
-		drv_kick(d, 0);
+		vtest_offer(&d->r, 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 		virtq_push(&d->vq, 0, 0);
 	}
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 0);
-	assert_int_equal(drv_avail_event(d), 3);
+	assert_int_equal(vtest_avail_event(&d->r), 3);
 	/* first decision always interrupts */
-	drv_set_used_event(d, 0);
+	vtest_set_used_event(&d->r, 0);
 	assert_true(virtq_needs_interrupt(&d->vq));
 	/* driver wants an interrupt only once used idx passes 5 */
-	drv_set_used_event(d, 5);
-	drv_kick(d, 0);
+	vtest_set_used_event(&d->r, 5);
+	vtest_offer(&d->r, 0);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 	virtq_push(&d->vq, 0, 0);                     /* used idx 4 */
 	assert_false(virtq_needs_interrupt(&d->vq));
-	drv_kick(d, 0);
-	drv_kick(d, 0);
+	vtest_offer(&d->r, 0);
+	vtest_offer(&d->r, 0);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 	virtq_push(&d->vq, 0, 0);
 	assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
@@ -631,7 +579,7 @@ static void test_snapshot_roundtrip(void **state)
 	virtq_set_features(&d->vq, true, true);
 	drv_desc(d, 1, BUF_GPA, 16, 0, 0);
 	for (int i = 0; i < 5; i++)
-		drv_kick(d, 1);
+		vtest_offer(&d->r, 1);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(virtq_pop(&d->vq, &d->e), 1);
 		virtq_push(&d->vq, 1, 7);
@@ -645,7 +593,7 @@ static void test_snapshot_roundtrip(void **state)
 	snap_init_load(&l, s.buf, s.len);
 	assert_int_equal(virtq_snapshot(&fresh, &l), 0);
 	assert_true(fresh.enabled);
-	assert_int_equal(fresh.size, d->size);
+	assert_int_equal(fresh.size, d->r.size);
 	assert_int_equal(fresh.desc_gpa, DESC_GPA);
 	assert_int_equal(fresh.avail_gpa, AVAIL_GPA);
 	assert_int_equal(fresh.used_gpa, USED_GPA);
@@ -659,7 +607,7 @@ static void test_snapshot_roundtrip(void **state)
 	assert_int_equal(virtq_pop(&fresh, &d->e), 1);
 	assert_int_equal(virtq_pop(&fresh, &d->e), 0);
 	virtq_push(&fresh, 1, 9);
-	assert_int_equal(drv_used_idx(d), 4);
+	assert_int_equal(vtest_used_idx(&d->r), 4);
 	snap_free(&s);
 }
 
