@@ -28,10 +28,17 @@
  * be told to wait, so every frame it produces is handed over and the NIC
  * bounds its own queue (net.h).
  *
- * Limits: none of ttyvm's own on the number of connections - as in QEMU,
- * the process's open-file limit bounds slirp's sockets (a connection
- * slirp cannot open a socket for is refused to the guest), and the table
- * of watched fds grows with the highest fd number, up to that limit.
+ * Limits: no fixed number of connections; the table of watched fds grows
+ * with the highest fd number.  But a guest must not take the last file
+ * descriptors from the VMM (the control socket's accept, a new viewer):
+ * once slirp's sockets reach SLIRP_FD_RESERVE below the open-file limit,
+ * frames that would make slirp open another socket (a TCP SYN, a UDP
+ * datagram other than DHCP, an ICMP echo request) are dropped until
+ * connections close; everything else still flows.  The limit counted is
+ * at most FD_SETSIZE (1024): libvncserver watches its viewers with
+ * select(), and glibc aborts the process on an FD_SET of a higher fd, so
+ * a viewer connecting after the guest opened a thousand connections must
+ * still get a low fd number.
  */
 #include "net/net.h"
 
@@ -42,6 +49,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +58,7 @@
 #include "vmm/evloop.h"
 
 #define SLIRP_EVENTS_PER_ROUND 256
+#define SLIRP_FD_RESERVE 128     /* fds below the limit slirp leaves alone */
 
 /* What the NIC's epoll holds for one fd number, and what it reported. */
 struct slirp_fdstate {
@@ -77,7 +86,7 @@ struct net_slirp {
 	struct slirp_pollent *pfd; /* this round's slirp_pollfds_fill list */
 	unsigned int npfd, pfd_cap;
 	bool in_round;            /* guards against re-entry from callbacks */
-	bool warned;
+	bool warned, warned_full;
 	char hostname[64];
 	char bootfile[128];
 };
@@ -374,10 +383,59 @@ static void slirp_round(struct net_slirp *s)
 
 /* --- backend ops -------------------------------------------------------------------- */
 
+/*
+ * Whether slirp would open a host socket for this guest frame: a TCP SYN
+ * (without ACK), a UDP datagram (DHCP excepted: slirp answers it itself)
+ * or an ICMP/ICMPv6 echo request, over IPv4 or IPv6 (no extension
+ * headers: slirp does not parse them either).
+ */
+static bool slirp_frame_opens_socket(const uint8_t *f, size_t len)
+{
+	unsigned int type, proto, l4;
+
+	if (len < 14)
+		return false;
+	type = (unsigned int)(f[12] << 8 | f[13]);
+	if (type == 0x0800 && len >= 34) {
+		proto = f[23];
+		l4 = 14 + (f[14] & 15u) * 4;
+	} else if (type == 0x86dd && len >= 54) {
+		proto = f[20];
+		l4 = 54;
+	} else {
+		return false;
+	}
+	if (l4 + 14 > len)
+		return proto == 17;
+	switch (proto) {
+	case 6:
+		return (f[l4 + 13] & 0x12) == 0x02;
+	case 17:
+		return (f[l4 + 2] << 8 | f[l4 + 3]) != 67;
+	case 1:
+		return f[l4] == 8;
+	case 58:
+		return f[l4] == 128;
+	default:
+		return false;
+	}
+}
+
 static int slirp_backend_send(struct net_backend *b, const uint8_t *frame, size_t len)
 {
 	struct net_slirp *s = (struct net_slirp *)b;
+	unsigned int limit = s->fd_limit < FD_SETSIZE ? s->fd_limit : FD_SETSIZE;
+	unsigned int reserve = limit > 2 * SLIRP_FD_RESERVE ? SLIRP_FD_RESERVE : limit / 2;
 
+	if (s->maxfd >= 0 && (unsigned int)s->maxfd >= limit - reserve &&
+	    slirp_frame_opens_socket(frame, len)) {
+		if (!s->warned_full)
+			log_warn("user network: the guest's connections hold file descriptors up "
+				 "to %d of the limit %u; new connections are refused until some "
+				 "close", s->maxfd, limit);
+		s->warned_full = true;
+		return -ENOBUFS;
+	}
 	slirp_input(s->slirp, frame, (int)len);
 	/* a new connection or datagram may have opened a socket to watch */
 	if (!s->in_round)

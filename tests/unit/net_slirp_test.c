@@ -2,11 +2,13 @@
  * net_slirp_test.c - the user-mode NAT backend with no guest: frames the
  * test writes go into libslirp and its answers come back through the
  * NIC callback.  ARP for the host address, a DHCP DISCOVER answered with
- * an OFFER of 10.0.2.15 (and the bootfile), a host port forward that a
+ * an OFFER of 10.0.2.15 (and the bootfile), IPv6 router solicitation
+ * answered with an advertisement of fec0::/64 (and not with ipv6=off), a host port forward that a
  * host client connects to (slirp, woken through the event loop, then asks
  * for the guest's MAC), a port in use refused with a clear message, and
  * many connections at once from the guest (more than a small fixed table
- * of sockets would hold) all answered.
+ * of sockets would hold) all answered, and a guest opening connections
+ * without end stopped before the process runs out of file descriptors.
  */
 #include "unit.h"
 
@@ -17,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -307,6 +311,49 @@ static void tcp_seg(uint8_t t[54], const uint8_t *dmac, uint16_t sport, uint16_t
 }
 
 /*
+ * Opens the backend for spec and has the guest ARP for 10.0.2.2, so slirp
+ * knows the guest's MAC; slirp's own MAC into smac.
+ */
+static void fx_open_arp(struct fx *f, const char *spec, uint8_t smac[6])
+{
+	uint8_t a[42];
+	char err[512];
+
+	if (fx_open(f, spec, err, sizeof(err)))
+		fail_msg("%s", err);
+	arp_request(a);
+	assert_int_equal(net_backend_send(f->b, a, sizeof(a)), 0);
+	assert_true(f->n >= 1);
+	memcpy(smac, f->frames[0] + 22, 6);
+}
+
+/* n guest SYNs to 10.0.2.2:port from ports first..; how many were refused. */
+static unsigned int send_syns(struct fx *f, const uint8_t *smac, uint16_t port,
+			      unsigned int first, unsigned int n)
+{
+	uint8_t seg[54];
+	unsigned int refused = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		tcp_seg(seg, smac, (uint16_t)(first + i), port, 7u * i, 0, 0x02);
+		if (net_backend_send(f->b, seg, sizeof(seg)) < 0)
+			refused++;
+	}
+	return refused;
+}
+
+/* Sets the soft open-file limit to want (at most the hard limit); the old one into old. */
+static void set_nofile(rlim_t want, struct rlimit *old)
+{
+	struct rlimit rl;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, old), 0);
+	rl = *old;
+	rl.rlim_cur = old->rlim_max != RLIM_INFINITY && old->rlim_max < want ? old->rlim_max : want;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+/*
  * 48 connections from the guest at once to a host service: every one is
  * connected (the host accepts 48), answered with a SYN|ACK, and once the
  * guest has acknowledged it, a byte the host writes on each reaches the
@@ -317,23 +364,14 @@ static void test_many_connections(void **state)
 {
 	enum { N = 48 };
 	struct fx f;
-	uint8_t a[42], seg[54];
+	uint8_t seg[54], smac[6];
 	uint16_t port;
-	char err[512];
 	int l = listen_backlog(&port, N + 16), conn[N];
 	unsigned int accepted = 0;
 	(void)state;
 
-	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
-	arp_request(a);
-	assert_int_equal(net_backend_send(f.b, a, sizeof(a)), 0);
-	assert_int_equal(f.n, 1);
-	uint8_t smac[6];
-	memcpy(smac, f.frames[0] + 22, 6);        /* slirp's MAC */
-	for (unsigned int i = 0; i < N; i++) {
-		tcp_seg(seg, smac, (uint16_t)(MANY_PORT + i), port, 1000u * i, 0, 0x02);
-		assert_int_equal(net_backend_send(f.b, seg, sizeof(seg)), 0);
-	}
+	fx_open_arp(&f, "user", smac);
+	assert_int_equal(send_syns(&f, smac, port, MANY_PORT, N), 0);
 	f.want_synacks = N;
 	evloop_timer_arm(f.stop, 10000000000ULL, 0);
 	if (f.synacks < N)
@@ -345,7 +383,7 @@ static void test_many_connections(void **state)
 		fail_msg("%u of %u guest connections answered, %u accepted by the host",
 			 f.synacks, N, accepted);
 	for (unsigned int i = 0; i < N; i++) {
-		tcp_seg(seg, smac, (uint16_t)(MANY_PORT + i), port, 1000u * i + 1,
+		tcp_seg(seg, smac, (uint16_t)(MANY_PORT + i), port, 7u * i + 1,
 			f.synack_seq[i] + 1, 0x10);       /* ACK: established */
 		assert_int_equal(net_backend_send(f.b, seg, sizeof(seg)), 0);
 	}
@@ -364,12 +402,229 @@ static void test_many_connections(void **state)
 	fx_close(&f);
 }
 
+/*
+ * With the open-file limit at 256, a guest sending 400 SYNs to a host
+ * service must leave the process file descriptors to work with: slirp
+ * stops taking new connections SLIRP_FD_RESERVE (128) below the limit.
+ * Without that, slirp opens sockets until EMFILE, and the VMM could no
+ * longer accept a control connection or a viewer.
+ */
+static void test_connection_flood_keeps_fds(void **state)
+{
+	enum { N = 400, SPARE = 100 };
+	struct rlimit old;
+	struct fx f;
+	uint8_t smac[6];
+	uint16_t port;
+	int l = listen_backlog(&port, 1024), probe[SPARE], opened = 0;
+	(void)state;
+
+	set_nofile(256, &old);
+	fx_open_arp(&f, "user", smac);
+	unsigned int refused = send_syns(&f, smac, port, 20000, N);
+	/* the process can still open files: SPARE sockets, as a viewer would */
+	while (opened < SPARE && (probe[opened] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
+		opened++;
+	for (int i = 0; i < opened; i++)
+		close(probe[i]);
+	fx_close(&f);
+	close(l);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (opened < SPARE)
+		fail_msg("after the guest's %d SYNs the process could open only %d files "
+			 "(%u SYNs refused)", N, opened, refused);
+	assert_true(refused > 0);
+	assert_true(refused < N);   /* connections were taken until the reserve */
+}
+
+/*
+ * With a high open-file limit (4096), 1200 guest SYNs still leave the
+ * next socket the process opens below FD_SETSIZE: libvncserver select()s
+ * on its viewers' sockets, and glibc aborts on an FD_SET of fd >= 1024.
+ */
+static void test_connection_flood_keeps_fds_selectable(void **state)
+{
+	enum { N = 1200 };
+	struct rlimit old;
+	struct fx f;
+	uint8_t smac[6];
+	uint16_t port;
+	int l = listen_backlog(&port, 4096), viewer;
+	(void)state;
+
+	set_nofile(4096, &old);
+	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 2048) {
+		fprintf(stderr, "*** net_slirp: the hard open-file limit is %lu, below 2048: "
+			"the FD_SETSIZE guard is NOT tested here\n", (unsigned long)old.rlim_max);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+		close(l);
+		return;
+	}
+	fx_open_arp(&f, "user", smac);
+	send_syns(&f, smac, port, 20000, N);
+	viewer = socket(AF_INET, SOCK_STREAM, 0);
+	if (viewer >= 0)
+		close(viewer);
+	fx_close(&f);
+	close(l);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (viewer < 0 || viewer >= FD_SETSIZE)
+		fail_msg("after %d guest SYNs a new socket got fd %d (FD_SETSIZE %d)", N, viewer,
+			 FD_SETSIZE);
+}
+
+/*
+ * An ICMPv6 Router Solicitation from the guest's link-local address to
+ * ff02::2 (hop limit 255, checksum over the pseudo header), into fr.
+ */
+static size_t router_solicitation(uint8_t fr[70])
+{
+	static const uint8_t allrouters[16] = { 0xff, 0x02, [15] = 0x02 };
+	uint8_t *ip = fr + 14, *icmp = ip + 40, ph[40 + 8 + 16];
+	memset(fr, 0, 70);
+	fr[0] = 0x33; fr[1] = 0x33; fr[5] = 0x02;    /* 33:33:00:00:00:02 */
+	memcpy(fr + 6, GMAC, 6);
+	fr[12] = 0x86; fr[13] = 0xdd;
+	ip[0] = 0x60;
+	put_be16(ip + 4, 16);                        /* payload: RS + SLLA option */
+	ip[6] = 58;                                  /* ICMPv6 */
+	ip[7] = 255;
+	ip[8] = 0xfe; ip[9] = 0x80;                  /* fe80::5054:ff:fe12:3456 */
+	ip[16] = 0x50; ip[17] = 0x54; ip[18] = 0x00; ip[19] = 0xff;
+	ip[20] = 0xfe; ip[21] = 0x12; ip[22] = 0x34; ip[23] = 0x56;
+	memcpy(ip + 24, allrouters, 16);
+	icmp[0] = 133;                               /* Router Solicitation */
+	icmp[8] = 1; icmp[9] = 1;                    /* source link-layer address */
+	memcpy(icmp + 10, GMAC, 6);
+	memcpy(ph, ip + 8, 32);                      /* pseudo header */
+	put_be32(ph + 32, 16);
+	put_be32(ph + 36, 58);
+	memcpy(ph + 40, icmp, 16);
+	put_be16(icmp + 2, ip_csum(ph, 56));
+	return 14 + 40 + 16;
+}
+
+/* The first Router Advertisement among f's frames, or NULL. */
+static const uint8_t *find_ra(const struct fx *f)
+{
+	for (unsigned int i = 0; i < f->n; i++) {
+		const uint8_t *r = f->frames[i];
+		if (f->lens[i] >= 14 + 40 + 16 && r[12] == 0x86 && r[13] == 0xdd && r[20] == 58 &&
+		    r[54] == 134)
+			return r;
+	}
+	return NULL;
+}
+
+static void test_ipv6_router_advertisement(void **state)
+{
+	struct fx f;
+	uint8_t rs[70];
+	char err[512];
+	size_t n = router_solicitation(rs);
+	(void)state;
+
+	assert_int_equal(fx_open(&f, "user", err, sizeof(err)), 0);
+	assert_int_equal(net_backend_send(f.b, rs, n), 0);
+	const uint8_t *ra = find_ra(&f);
+	if (!ra) {   /* slirp may answer from its timer */
+		f.want_ethertype = 0x86dd;
+		evloop_timer_arm(f.stop, 5000000000ULL, 0);
+		evloop_run(f.el);
+		ra = find_ra(&f);
+	}
+	assert_non_null(ra);
+	assert_int_equal(ra[21], 255);              /* hop limit of NDP */
+	/* a prefix information option (type 3) carrying fec0::/64 */
+	static const uint8_t fec0[16] = { 0xfe, 0xc0 };
+	bool prefix = false;
+	size_t plen = (size_t)(ra[18] << 8 | ra[19]);
+	for (size_t o = 54 + 16; o + 32 <= 54 + plen && ra[o + 1]; o += (size_t)ra[o + 1] * 8)
+		if (ra[o] == 3 && ra[o + 2] == 64 && !memcmp(ra + o + 16, fec0, 16))
+			prefix = true;
+	assert_true(prefix);
+	fx_close(&f);
+
+	/* ipv6=off: nothing answers */
+	assert_int_equal(fx_open(&f, "user,ipv6=off", err, sizeof(err)), 0);
+	net_backend_send(f.b, rs, n);
+	f.want_ethertype = 0x86dd;
+	evloop_timer_arm(f.stop, 1500000000ULL, 0);
+	evloop_run(f.el);
+	assert_null(find_ra(&f));
+	fx_close(&f);
+}
+
+/*
+ * restrict=on: a guest SYN to a host service gets no answer and the host
+ * sees no connection, while a host port forward still reaches the guest
+ * (slirp asks for the guest's MAC to deliver it).  The same SYN without
+ * restrict is answered (the control half, so the test can fail).
+ */
+static void test_restrict(void **state)
+{
+	struct fx f;
+	uint8_t smac[6];
+	uint16_t port, fport;
+	char spec[128];
+	int l = listen_backlog(&port, 4), fl = listen_any(&fport), c;
+	(void)state;
+
+	close(fl);   /* a free port for the forward */
+	assert_int_equal(fcntl(l, F_SETFL, O_NONBLOCK), 0);
+	for (int restricted = 0; restricted < 2; restricted++) {
+		snprintf(spec, sizeof(spec), "user%s,hostfwd=tcp::%u-:22",
+			 restricted ? ",restrict=on" : "", fport);
+		fx_open_arp(&f, spec, smac);
+		send_syns(&f, smac, port, MANY_PORT, 1);
+		f.want_synacks = 1;
+		evloop_timer_arm(f.stop, restricted ? 1500000000ULL : 5000000000ULL, 0);
+		if (f.synacks < 1)
+			evloop_run(f.el);
+		c = accept(l, NULL, NULL);
+		if (c >= 0)
+			close(c);
+		if (!restricted) {
+			assert_int_equal(f.synacks, 1);
+			assert_true(c >= 0);
+			fx_close(&f);
+			continue;
+		}
+		assert_int_equal(f.synacks, 0);
+		assert_true(c < 0);
+		/* the forward still works: a host client makes slirp look for the guest */
+		int h = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(fport) };
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_true(connect(h, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+			    errno == EINPROGRESS);
+		f.n = 0;
+		f.want_ethertype = 0x0800;   /* the SYN for the guest's port 22 */
+		evloop_timer_arm(f.stop, 5000000000ULL, 0);
+		evloop_run(f.el);
+		bool syn = false;
+		for (unsigned int i = 0; i < f.n; i++) {
+			const uint8_t *r = f.frames[i];
+			syn |= f.lens[i] >= 54 && r[12] == 0x08 && r[13] == 0x00 && r[23] == 6 &&
+			       (r[36] << 8 | r[37]) == 22 && (r[47] & 0x12) == 0x02;
+		}
+		assert_true(syn);
+		close(h);
+		fx_close(&f);
+	}
+	close(l);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_arp),
 	cmocka_unit_test(test_dhcp_offer),
+	cmocka_unit_test(test_ipv6_router_advertisement),
 	cmocka_unit_test(test_hostfwd_port_in_use),
 	cmocka_unit_test(test_hostfwd_connect),
 	cmocka_unit_test(test_many_connections),
+	cmocka_unit_test(test_restrict),
+	cmocka_unit_test(test_connection_flood_keeps_fds),
+	cmocka_unit_test(test_connection_flood_keeps_fds_selectable),
 };
 
 UNIT_SUITE(net_slirp, tests);
