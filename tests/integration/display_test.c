@@ -9,11 +9,13 @@
  * display (vnc=127.0.0.1) and the test reads the port off ttyvm's stderr,
  * so that two runs of the suite on one machine do not collide; the ones
  * that name a display (honoured, or refused while its port is taken)
- * choose it from the ports free at the time.
+ * choose it from the ports free at the time.  Xvfb, for the SDL window,
+ * picks its own free X display too.
  */
 #include "../unit/unit.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,6 +444,45 @@ static int run_x(const char *disp, const char *cmd)
 	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
 }
 
+/* Starts Xvfb on the first free X display (-displayfd: it says which once
+ * it accepts connections) and puts ":N" in disp; the teardown stops it. */
+static void start_xvfb(char *disp, size_t len)
+{
+	char fdarg[16], buf[16];
+	size_t n = 0;
+	int fds[2];
+
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	pid_t x = fork();
+	assert_true(x >= 0);
+	if (x == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		int w = dup(fds[1]);            /* without O_CLOEXEC */
+		snprintf(fdarg, sizeof(fdarg), "%d", w);
+		execl("/usr/bin/Xvfb", "Xvfb", "-displayfd", fdarg, "-screen", "0", "1024x768x24",
+		      "-nolisten", "tcp", (char *)NULL);
+		_exit(127);
+	}
+	running_xvfb = x;
+	close(fds[1]);
+	while (n < sizeof(buf) - 1 && !memchr(buf, '\n', n)) {
+		struct pollfd pfd = { fds[0], POLLIN, 0 };
+		if (poll(&pfd, 1, 20000) != 1)
+			break;
+		ssize_t r = read(fds[0], buf + n, sizeof(buf) - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fds[0]);
+	buf[n] = '\0';
+	if (!memchr(buf, '\n', n) || buf[0] < '0' || buf[0] > '9')
+		fail_msg("Xvfb -displayfd named no display within 20 s (got \"%s\")", buf);
+	snprintf(disp, len, ":%d", atoi(buf));
+}
+
 /* The SDL window under Xvfb: it appears, shows the guest's picture
  * pixel for pixel (ImageMagick's import of the window), and xdotool's
  * keys reach the guest. */
@@ -454,21 +495,7 @@ static void test_sdl_xvfb(void **state)
 	if (access("/usr/bin/Xvfb", X_OK) || access("/usr/bin/xdotool", X_OK) ||
 	    access("/usr/bin/import", X_OK))
 		fail_msg("needs Xvfb, xdotool and import: install xvfb, xdotool, imagemagick");
-	snprintf(disp, sizeof(disp), ":%d", 100 + getpid() % 400);
-	pid_t x = fork();
-	assert_true(x >= 0);
-	if (x == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl("/usr/bin/Xvfb", "Xvfb", disp, "-screen", "0", "1024x768x24", "-nolisten",
-		      "tcp", (char *)NULL);
-		_exit(127);
-	}
-	running_xvfb = x;
-	snprintf(cmd, sizeof(cmd), "timeout 20 sh -c 'until xdpyinfo >/dev/null 2>&1 || "
-		 "xdotool getmouselocation >/dev/null 2>&1; do sleep 0.2; done'");
-	run_x(disp, cmd);
+	start_xvfb(disp, sizeof(disp));
 	snprintf(env, sizeof(env), "DISPLAY=%s", disp);
 	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
 			       "--memory", "64M", "--name", "sdltest", "--append",
