@@ -31,10 +31,14 @@
  * Limits: no fixed number of connections; the table of watched fds grows
  * with the highest fd number.  But a guest must not take the last file
  * descriptors from the VMM (the control socket's accept, a new viewer):
- * once slirp's sockets reach SLIRP_FD_RESERVE below the open-file limit,
- * frames that would make slirp open another socket (a TCP SYN, a UDP
- * datagram other than DHCP, an ICMP echo request) are dropped until
- * connections close; everything else still flows.  The limit counted is
+ * every SLIRP_FD_PROBE_EVERY frames that could make slirp open a socket,
+ * the lowest free fd number is looked at, and while it is within
+ * SLIRP_FD_RESERVE of the limit only frames that surely cannot open one
+ * pass (ARP, TCP segments of existing connections, DHCP to slirp, IPv6
+ * neighbour discovery); SYNs, UDP, ICMP and fragments are dropped until
+ * connections close.  What is looked at is the process's real fd use,
+ * not a count of slirp's watched sockets (slirp stops polling a socket
+ * whose guest does not read, but it stays open).  The limit counted is
  * at most FD_SETSIZE (1024): libvncserver watches its viewers with
  * select(), and glibc aborts the process on an FD_SET of a higher fd, so
  * a viewer connecting after the guest opened a thousand connections must
@@ -43,6 +47,7 @@
 #include "net/net.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <slirp/libslirp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +64,7 @@
 
 #define SLIRP_EVENTS_PER_ROUND 256
 #define SLIRP_FD_RESERVE 128     /* fds below the limit slirp leaves alone */
+#define SLIRP_FD_PROBE_EVERY 16  /* socket-opening frames between fd looks */
 
 /* What the NIC's epoll holds for one fd number, and what it reported. */
 struct slirp_fdstate {
@@ -85,6 +91,11 @@ struct net_slirp {
 	uint32_t gen;             /* refill generation */
 	struct slirp_pollent *pfd; /* this round's slirp_pollfds_fill list */
 	unsigned int npfd, pfd_cap;
+	int64_t poll_due;         /* when poll_timer fires (CLOCK_MONOTONIC ns), 0: idle */
+	unsigned int probe_in;    /* socket-opening frames until the next fd look */
+	bool fds_short;           /* the last look found the reserve reached */
+	int lowest_free;          /* what it found (-1: none free) */
+	struct in_addr vhost;     /* slirp's own address (DHCP goes there) */
 	bool in_round;            /* guards against re-entry from callbacks */
 	bool warned, warned_full;
 	char hostname[64];
@@ -269,8 +280,10 @@ static int slirp_add_poll(int fd, int events, void *opaque)
 
 	if (s->npfd == s->pfd_cap) {
 		unsigned int n = s->pfd_cap ? s->pfd_cap * 2 : 64;
-		struct slirp_pollent *t = n <= s->fd_limit ?
-			realloc(s->pfd, (size_t)n * sizeof(*t)) : NULL;
+		struct slirp_pollent *t;
+		if (n > s->fd_limit)
+			n = s->fd_limit;
+		t = n > s->pfd_cap ? realloc(s->pfd, (size_t)n * sizeof(*t)) : NULL;
 		if (!t)
 			return -1;   /* slirp then does not poll this socket */
 		s->pfd = t;
@@ -345,7 +358,10 @@ static void slirp_sockets_ready(void *opaque, uint32_t revents)
 
 static void slirp_poll_timeout(void *opaque)
 {
-	slirp_round(opaque);
+	struct net_slirp *s = opaque;
+
+	s->poll_due = 0;
+	slirp_round(s);
 }
 
 /* Asks slirp what to watch and brings the NIC's epoll in line. */
@@ -367,7 +383,13 @@ static void slirp_refill(struct net_slirp *s)
 	for (int fd = s->maxfd; fd >= 0; fd--)
 		if (s->fds[fd].reg && s->fds[fd].seen != s->gen)
 			fd_unwatch(s, fd);
-	evloop_timer_arm(s->poll_timer, (uint64_t)(timeout ? timeout : 1) * 1000000ULL, 0);
+	/* only ever earlier: a guest sending often must not push slirp's TCP
+	 * timers (retransmit, delayed ACK, 2MSL) out for ever */
+	int64_t now = slirp_clock_ns(NULL), due = now + (int64_t)(timeout ? timeout : 1) * 1000000;
+	if (!s->poll_due || due < s->poll_due) {
+		s->poll_due = due;
+		evloop_timer_arm(s->poll_timer, (uint64_t)(due - now), 0);
+	}
 }
 
 /* Lets slirp handle what is ready (and its timers), then refills. */
@@ -383,56 +405,90 @@ static void slirp_round(struct net_slirp *s)
 
 /* --- backend ops -------------------------------------------------------------------- */
 
-/*
- * Whether slirp would open a host socket for this guest frame: a TCP SYN
- * (without ACK), a UDP datagram (DHCP excepted: slirp answers it itself)
- * or an ICMP/ICMPv6 echo request, over IPv4 or IPv6 (no extension
- * headers: slirp does not parse them either).
- */
-static bool slirp_frame_opens_socket(const uint8_t *f, size_t len)
+static unsigned int be16_at(const uint8_t *p)
 {
-	unsigned int type, proto, l4;
+	return (unsigned int)(p[0] << 8 | p[1]);
+}
+
+/*
+ * Whether slirp surely opens no host socket for this guest frame: ARP; a
+ * TCP segment without SYN in one unfragmented packet; DHCP (UDP to port
+ * 67 of slirp's address or broadcast: slirp answers it itself); IPv6
+ * neighbour discovery; frames too short to be IP (slirp drops them) and
+ * other ethertypes.  A SYN, other UDP, ICMP, IPv4 fragments (slirp
+ * reassembles them) and IPv6 extension headers may open one.
+ */
+static bool slirp_frame_harmless(const struct net_slirp *s, const uint8_t *f, size_t len)
+{
+	unsigned int type, ihl, l4;
 
 	if (len < 14)
+		return true;
+	type = be16_at(f + 12);
+	if (type == 0x0800) {
+		if (len < 34 || (ihl = (f[14] & 15u) * 4) < 20)
+			return true;
+		if (be16_at(f + 20) & 0x3fff)                    /* MF or an offset */
+			return false;
+		l4 = 14 + ihl;
+		if (f[23] == 6)
+			return len >= l4 + 14 && !(f[l4 + 13] & 0x02);
+		if (f[23] == 17 && len >= l4 + 4 && be16_at(f + l4 + 2) == 67) {
+			uint32_t dst;
+			memcpy(&dst, f + 30, 4);
+			return dst == s->vhost.s_addr || dst == 0xffffffffu;
+		}
 		return false;
-	type = (unsigned int)(f[12] << 8 | f[13]);
-	if (type == 0x0800 && len >= 34) {
-		proto = f[23];
-		l4 = 14 + (f[14] & 15u) * 4;
-	} else if (type == 0x86dd && len >= 54) {
-		proto = f[20];
+	}
+	if (type == 0x86dd) {
+		if (len < 54)
+			return true;
 		l4 = 54;
-	} else {
+		if (f[20] == 6)
+			return len >= l4 + 14 && !(f[l4 + 13] & 0x02);
+		if (f[20] == 58)
+			return len > l4 && f[l4] >= 133 && f[l4] <= 137;
 		return false;
 	}
-	if (l4 + 14 > len)
-		return proto == 17;
-	switch (proto) {
-	case 6:
-		return (f[l4 + 13] & 0x12) == 0x02;
-	case 17:
-		return (f[l4 + 2] << 8 | f[l4 + 3]) != 67;
-	case 1:
-		return f[l4] == 8;
-	case 58:
-		return f[l4] == 128;
-	default:
-		return false;
+	return true;
+}
+
+/*
+ * Whether the process is within the reserve of its fd limit (or of
+ * FD_SETSIZE): looks at the lowest free fd number every
+ * SLIRP_FD_PROBE_EVERY calls, so a guest gets at most that many sockets
+ * past the point between two looks.
+ */
+static bool slirp_fds_short(struct net_slirp *s, unsigned int *limit_out)
+{
+	unsigned int limit = s->fd_limit < FD_SETSIZE ? s->fd_limit : FD_SETSIZE;
+	unsigned int reserve = limit > 2 * SLIRP_FD_RESERVE ? SLIRP_FD_RESERVE : limit / 2;
+	int fd;
+
+	*limit_out = limit;
+	if (s->probe_in > 0) {
+		s->probe_in--;
+		return s->fds_short;
 	}
+	s->probe_in = SLIRP_FD_PROBE_EVERY - 1;
+	fd = fcntl(s->epfd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		close(fd);
+	s->lowest_free = fd;
+	s->fds_short = fd < 0 || (unsigned int)fd >= limit - reserve;
+	return s->fds_short;
 }
 
 static int slirp_backend_send(struct net_backend *b, const uint8_t *frame, size_t len)
 {
 	struct net_slirp *s = (struct net_slirp *)b;
-	unsigned int limit = s->fd_limit < FD_SETSIZE ? s->fd_limit : FD_SETSIZE;
-	unsigned int reserve = limit > 2 * SLIRP_FD_RESERVE ? SLIRP_FD_RESERVE : limit / 2;
+	unsigned int limit;
 
-	if (s->maxfd >= 0 && (unsigned int)s->maxfd >= limit - reserve &&
-	    slirp_frame_opens_socket(frame, len)) {
+	if (!slirp_frame_harmless(s, frame, len) && slirp_fds_short(s, &limit)) {
 		if (!s->warned_full)
-			log_warn("user network: the guest's connections hold file descriptors up "
-				 "to %d of the limit %u; new connections are refused until some "
-				 "close", s->maxfd, limit);
+			log_warn("user network: file descriptors are running short (the lowest "
+				 "free is %d, the limit %u); the guest's new connections are "
+				 "refused until some close", s->lowest_free, limit);
 		s->warned_full = true;
 		return -ENOBUFS;
 	}
@@ -555,6 +611,7 @@ int net_slirp_create(const struct net_backend_params *p, struct net_backend **ou
 	cfg.vnetwork = u.net;
 	cfg.vnetmask = u.mask;
 	cfg.vhost = u.host;
+	s->vhost = u.host;
 	cfg.vdhcp_start = u.dhcpstart;
 	cfg.vnameserver = u.dns;
 	cfg.in6_enabled = nic->ipv6;

@@ -17,6 +17,11 @@
  * and then drops frames) until net_backend_rx_resume().  A read callback
  * takes at most TAP_BATCH frames, so a flood from the host side leaves
  * the event loop to the control socket in between.
+ *
+ * The interface going away (`ip link del`, a network manager) leaves the
+ * descriptor reporting EPOLLERR with every read failing (EBADFD) for
+ * good: the backend then logs once, stops watching it and drops the
+ * guest's frames (-EIO), instead of spinning the event loop.
  */
 #include "net/net.h"
 
@@ -32,6 +37,7 @@
 #include <unistd.h>
 
 #include "util/errmsg.h"
+#include "util/log.h"
 #include "vmm/evloop.h"
 
 #define TAP_DEV "/dev/net/tun"
@@ -41,15 +47,30 @@ struct net_tap {
 	struct net_backend b;     /* first */
 	int fd;
 	bool paused;
+	bool dead;                /* the interface is gone: no longer watched */
 	char ifname[IFNAMSIZ];
 	uint8_t buf[NET_FRAME_MAX];
 };
 
+/* The interface is gone or broken for good: stop watching it, say so once. */
+static void tap_dead(struct net_tap *t, int e)
+{
+	if (t->dead)
+		return;
+	evloop_del_fd(t->b.el, t->fd);
+	t->dead = true;
+	log_warn("tap %s: %s; the NIC is disconnected from it until the VM restarts", t->ifname,
+		 e ? strerror(e) : "the interface reports an error");
+}
+
 static void tap_readable(void *opaque, uint32_t revents)
 {
 	struct net_tap *t = opaque;
-	(void)revents;
 
+	if (revents & (EPOLLERR | EPOLLHUP)) {
+		tap_dead(t, 0);
+		return;
+	}
 	for (unsigned int i = 0; i < TAP_BATCH; i++) {
 		if (t->b.cb.can_receive && !t->b.cb.can_receive(t->b.cb.opaque)) {
 			if (evloop_mod_fd(t->b.el, t->fd, 0) == 0)
@@ -57,8 +78,12 @@ static void tap_readable(void *opaque, uint32_t revents)
 			return;
 		}
 		ssize_t n = read(t->fd, t->buf, sizeof(t->buf));
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			tap_dead(t, errno);
+			return;
+		}
 		if (n <= 0)
-			return;   /* EAGAIN: drained; errors: try again next time */
+			return;   /* EAGAIN: drained */
 		net_backend_deliver(&t->b, t->buf, (size_t)n);
 	}
 }
@@ -68,6 +93,8 @@ static int tap_send(struct net_backend *b, const uint8_t *frame, size_t len)
 	struct net_tap *t = (struct net_tap *)b;
 	ssize_t n;
 
+	if (t->dead)
+		return -EIO;
 	do {
 		n = write(t->fd, frame, len);
 	} while (n < 0 && errno == EINTR);
@@ -79,7 +106,7 @@ static void tap_rx_resume(struct net_backend *b)
 {
 	struct net_tap *t = (struct net_tap *)b;
 
-	if (t->paused && evloop_mod_fd(t->b.el, t->fd, EPOLLIN) == 0)
+	if (t->paused && !t->dead && evloop_mod_fd(t->b.el, t->fd, EPOLLIN) == 0)
 		t->paused = false;
 }
 
@@ -88,7 +115,8 @@ static void tap_destroy(struct net_backend *b)
 	struct net_tap *t = (struct net_tap *)b;
 
 	if (t->fd >= 0) {
-		evloop_del_fd(t->b.el, t->fd);
+		if (!t->dead)
+			evloop_del_fd(t->b.el, t->fd);
 		close(t->fd);
 	}
 	free(t);

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "net/net.h"
@@ -202,11 +203,51 @@ static void test_nic_parse(void **state)
 	}
 }
 
+/*
+ * --net values that must be refused: a prefix with a sign or space, an
+ * empty forward, a forward to an address that is not the guest's, a key
+ * given twice, a user key on a tap, interface names the kernel refuses
+ * or expands.  Lists every one that is accepted, then fails if any was.
+ * And a network too small for the defaults names the default.
+ */
+static void test_nic_parse_refuses_garbage(void **state)
+{
+	static const char *const bad[] = {
+		"user,net=10.0.2.0/+24",               /* strtoul: sign */
+		"user,net=10.0.2.0/ 24",               /* strtoul: leading space */
+		"user,hostfwd=",                       /* an empty rule: no forward at all */
+		"user,hostfwd=tcp::2222-192.168.99.9:22", /* guest outside 10.0.2.0/24 */
+		"user,hostfwd=tcp::2222-10.0.2.2:22",  /* guest = slirp's own host address */
+		"user,mac=52:54:00:00:00:01,mac=52:54:00:00:00:02", /* given twice */
+		"tap,ifname=tap0,ipv6=off",            /* a user key on a tap */
+		"tap,ifname=..",                       /* the kernel refuses . and .. */
+		"tap,ifname=tap%d",                    /* TUNSETIFF makes a new tapN */
+	};
+	struct nic_config nic;
+	char why[256];
+	unsigned int accepted = 0;
+	(void)state;
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (net_nic_parse(bad[i], &nic, why, sizeof(why)) == 0) {
+			fprintf(stderr, "accepted: --net %s\n", bad[i]);
+			accepted++;
+			net_nic_free(&nic);
+		}
+	}
+	/* a /29 moves dhcpstart's default outside the network; the user did not write it */
+	assert_int_equal(net_nic_parse("user,net=10.0.2.0/29", &nic, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "the default dhcpstart (10.0.2.15)"));
+	assert_non_null(strstr(why, "give dhcpstart="));
+	assert_int_equal(accepted, 0);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_mac),
 	cmocka_unit_test(test_hostfwd),
 	cmocka_unit_test(test_hostfwd_list),
 	cmocka_unit_test(test_nic_parse),
+	cmocka_unit_test(test_nic_parse_refuses_garbage),
 };
 
 UNIT_SUITE(net_config, tests);

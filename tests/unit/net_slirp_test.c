@@ -50,6 +50,7 @@ struct fx {
 	unsigned int synacks, want_synacks, datas, want_datas;
 	uint32_t synack_seq[64];
 	bool got_data[64];
+	unsigned int data_frames;   /* every data segment, retransmits too */
 };
 
 #define MANY_PORT 40000
@@ -76,7 +77,8 @@ static void fx_receive(void *opaque, const uint8_t *frame, size_t len)
 			f->synack_seq[dport - MANY_PORT] = get_be32(t + 4);
 			if (++f->synacks == f->want_synacks)
 				evloop_stop(f->el);
-		} else if (paylen > 0 && paylen < 1500 && !f->got_data[dport - MANY_PORT]) {
+		} else if (paylen > 0 && paylen < 1500 && (++f->data_frames, 1) &&
+			   !f->got_data[dport - MANY_PORT]) {
 			f->got_data[dport - MANY_PORT] = true;   /* retransmits count once */
 			if (++f->datas == f->want_datas)
 				evloop_stop(f->el);
@@ -615,6 +617,178 @@ static void test_restrict(void **state)
 	close(l);
 }
 
+/*
+ * frames that make slirp open a host socket but that
+ * slirp_frame_opens_socket() does not recognise.  kind 0: a UDP datagram
+ * to port 67 of an address that is not slirp's (udp_input only answers
+ * DHCP itself for the virtual host or broadcast; anything else gets a
+ * socket); kind 1: an ICMP echo request without payload (a 42-byte frame,
+ * "ping -s 0"); kind 2: a TCP SYN in two IPv4 fragments, the flags in the
+ * second (slirp reassembles).  All go to 127.0.0.1: nothing leaves the host.
+ * Fills out[] (up to 2 frames of at most 60 bytes); returns how many.
+ */
+static unsigned int bypass_frames(int kind, const uint8_t *smac, unsigned int i, uint16_t tport,
+				  uint8_t out[2][60], size_t lens[2])
+{
+	uint8_t *t = out[0], *ip = t + 14;
+	memset(out, 0, 2 * 60);
+	memcpy(t, smac, 6);
+	memcpy(t + 6, GMAC, 6);
+	t[12] = 0x08;
+	ip[0] = 0x45;
+	ip[4] = (uint8_t)(i >> 8); ip[5] = (uint8_t)i;   /* IP id */
+	ip[8] = 64;
+	inet_pton(AF_INET, "10.0.2.15", ip + 12);
+	inet_pton(AF_INET, "127.0.0.1", ip + 16);
+	if (kind == 0) {
+		uint8_t *u = ip + 20;
+		put_be16(ip + 2, 20 + 8 + 18);
+		ip[9] = 17;
+		put_be16(u, (uint16_t)(20000 + i));
+		put_be16(u + 2, 67);
+		put_be16(u + 4, 8 + 18);                 /* checksum 0: none */
+		put_be16(ip + 10, ip_csum(ip, 20));
+		lens[0] = 14 + 20 + 8 + 18;              /* 60: a minimum frame */
+		return 1;
+	}
+	if (kind == 1) {
+		uint8_t *c = ip + 20;
+		put_be16(ip + 2, 20 + 8);
+		ip[9] = 1;
+		c[0] = 8;                                /* echo request */
+		put_be16(c + 4, (uint16_t)(1000 + i));
+		put_be16(c + 6, (uint16_t)i);
+		put_be16(c + 2, ip_csum(c, 8));
+		put_be16(ip + 10, ip_csum(ip, 20));
+		lens[0] = 14 + 20 + 8;
+		return 1;
+	}
+	/* kind 2: the SYN tcp_seg() would make, split 8 + 12 bytes */
+	uint8_t seg[54];
+	tcp_seg(seg, smac, (uint16_t)(20000 + i), tport, 7u * i, 0, 0x02);
+	/* tcp_seg addresses 10.0.2.2: keep that (slirp maps it to the host) */
+	memcpy(out[1], out[0], 34);
+	uint8_t *ip2 = out[1] + 14;
+	memcpy(ip + 16, seg + 30, 4);
+	memcpy(ip2 + 16, seg + 30, 4);
+	ip[9] = ip2[9] = 6;
+	put_be16(ip + 2, 20 + 8);
+	ip[6] = 0x20;                                    /* MF, offset 0 */
+	memcpy(ip + 20, seg + 34, 8);
+	put_be16(ip + 10, ip_csum(ip, 20));
+	put_be16(ip2 + 2, 20 + 12);
+	ip2[7] = 1;                                      /* offset 8 bytes, last */
+	memcpy(ip2 + 20, seg + 42, 12);
+	put_be16(ip2 + 10, ip_csum(ip2, 20));
+	lens[0] = 14 + 28;
+	lens[1] = 14 + 32;
+	return 2;
+}
+
+static void fd_guard_bypass(int kind)
+{
+	enum { N = 400, SPARE = 100 };
+	static const char *const what[] = { "UDP datagrams to port 67", "42-byte ICMP echo requests",
+					    "fragmented TCP SYNs" };
+	struct rlimit old;
+	struct fx f;
+	uint8_t smac[6], fr[2][60];
+	size_t lens[2];
+	uint16_t port;
+	int l = listen_backlog(&port, 1024), probe[SPARE], opened = 0;
+	unsigned int refused = 0;
+
+	set_nofile(256, &old);
+	fx_open_arp(&f, "user", smac);
+	for (unsigned int i = 0; i < N; i++) {
+		unsigned int k = bypass_frames(kind, smac, i, port, fr, lens);
+		for (unsigned int j = 0; j < k; j++)
+			if (net_backend_send(f.b, fr[j], lens[j]) < 0)
+				refused++;
+	}
+	while (opened < SPARE && (probe[opened] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
+		opened++;
+	for (int i = 0; i < opened; i++)
+		close(probe[i]);
+	fx_close(&f);
+	close(l);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (opened < SPARE)
+		fail_msg("after %d %s the process could open only %d files (%u frames refused)",
+			 N, what[kind], opened, refused);
+}
+
+static void test_fd_guard_udp67(void **state) { (void)state; fd_guard_bypass(0); }
+static void test_fd_guard_icmp_short(void **state) { (void)state; fd_guard_bypass(1); }
+static void test_fd_guard_tcp_frag(void **state) { (void)state; fd_guard_bypass(2); }
+
+/*
+ * slirp's TCP timers run only inside slirp_pollfds_poll(), which
+ * this backend calls on socket events and when its poll timer fires; but
+ * slirp_refill() re-arms that one-shot timer to "now + timeout" after every
+ * guest frame.  A guest that keeps sending anything (here an ARP request
+ * every 50 ms) pushes the timer out for ever, and a segment the guest never
+ * acknowledged is never retransmitted.  The control run (no chatter) sees
+ * the retransmits.
+ */
+static struct fx *chatter_fx;
+static uint8_t chatter_arp[42];
+
+static void chatter(void *opaque)
+{
+	(void)opaque;
+	net_backend_send(chatter_fx->b, chatter_arp, sizeof(chatter_arp));
+}
+
+static void test_timers_run_under_guest_traffic(void **state)
+{
+	unsigned int retrans[2];
+	(void)state;
+
+	for (int chat = 0; chat < 2; chat++) {
+		struct fx f;
+		uint8_t seg[54], smac[6];
+		uint16_t port;
+		int l = listen_backlog(&port, 4), c;
+
+		fx_open_arp(&f, "user", smac);
+		send_syns(&f, smac, port, MANY_PORT, 1);
+		f.want_synacks = 1;
+		evloop_timer_arm(f.stop, 5000000000ULL, 0);
+		if (f.synacks < 1)
+			evloop_run(f.el);
+		assert_int_equal(f.synacks, 1);
+		c = accept(l, NULL, NULL);
+		assert_true(c >= 0);
+		tcp_seg(seg, smac, MANY_PORT, port, 1, f.synack_seq[0] + 1, 0x10);
+		assert_int_equal(net_backend_send(f.b, seg, sizeof(seg)), 0);
+		assert_int_equal(write(c, "x", 1), 1);
+		f.want_datas = 1;
+		evloop_timer_arm(f.stop, 5000000000ULL, 0);
+		if (f.datas < 1)
+			evloop_run(f.el);
+		assert_int_equal(f.datas, 1);
+		/* the guest never acknowledges the byte: slirp must retransmit it */
+		f.data_frames = 0;
+		struct evloop_timer *t = evloop_timer_new(f.el, chatter, NULL);
+		chatter_fx = &f;
+		arp_request(chatter_arp);
+		if (chat)
+			evloop_timer_arm(t, 50000000ULL, 50000000ULL);
+		evloop_timer_arm(f.stop, 6000000000ULL, 0);
+		evloop_run(f.el);
+		retrans[chat] = f.data_frames;
+		evloop_timer_free(t);
+		close(c);
+		close(l);
+		fx_close(&f);
+	}
+	fprintf(stderr, "retransmits in 6 s: quiet guest %u, chatty guest %u\n", retrans[0],
+		retrans[1]);
+	assert_true(retrans[0] > 0);
+	assert_true(retrans[1] > 0);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_arp),
 	cmocka_unit_test(test_dhcp_offer),
@@ -625,6 +799,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_restrict),
 	cmocka_unit_test(test_connection_flood_keeps_fds),
 	cmocka_unit_test(test_connection_flood_keeps_fds_selectable),
+	cmocka_unit_test(test_fd_guard_udp67),
+	cmocka_unit_test(test_fd_guard_icmp_short),
+	cmocka_unit_test(test_fd_guard_tcp_frag),
+	cmocka_unit_test(test_timers_run_under_guest_traffic),
 };
 
 UNIT_SUITE(net_slirp, tests);

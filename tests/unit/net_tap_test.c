@@ -161,9 +161,74 @@ static void test_tap_bad_name_message(void **state)
 	assert_non_null(strstr(why, "ifname"));
 }
 
+/*
+ * Once the interface is deleted under the VMM (ip link del, a network
+ * manager), the tun fd polls EPOLLERR for ever and read() fails with
+ * EBADFD; a reader that just returns is called again at once and the
+ * event loop spins.  Counted through can_receive, which the reader asks
+ * before every read: with no traffic at all it should be asked a handful
+ * of times in 300 ms, not hundreds of thousands.
+ */
+static unsigned long spin_asks;
+
+static bool spin_can_receive(void *opaque)
+{
+	(void)opaque;
+	spin_asks++;
+	return true;
+}
+
+static void spin_child(void)
+{
+	struct nic_config nic;
+	struct net_backend *b;
+	struct tfx t = { 0 };
+	char why[256], err[512];
+
+	if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+		CHILD_FAIL(3, "unshare: %s", strerror(errno));
+	if (evloop_create(&t.el) < 0)
+		CHILD_FAIL(1, "evloop_create");
+	if (net_nic_parse("tap,ifname=" IFNAME, &nic, why, sizeof(why)) < 0)
+		CHILD_FAIL(1, "%s", why);
+	struct net_backend_params p = { .nic = &nic, .vm_name = "t", .el = t.el,
+					.cb = { tfx_receive, spin_can_receive, &t } };
+	if (net_backend_create(&p, &b, err, sizeof(err)) < 0)
+		CHILD_FAIL(4, "%s", err);
+	if (system("ip link del " IFNAME) != 0)
+		CHILD_FAIL(1, "ip link del failed");
+	struct evloop_timer *tm = evloop_timer_new(t.el, tfx_timeout, t.el);
+	evloop_timer_arm(tm, 300000000ULL, 0);
+	evloop_run(t.el);
+	fprintf(stderr, "net_tap: after the interface was deleted: %lu reads in 300 ms\n",
+		spin_asks);
+	evloop_timer_free(tm);
+	net_backend_destroy(b);
+	net_nic_free(&nic);
+	evloop_destroy(t.el);
+	_exit(spin_asks > 100 ? 7 : 0);
+}
+
+static void test_tap_deleted_no_spin(void **state)
+{
+	int st;
+	(void)state;
+
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		spin_child();
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("status %d: the event loop spins on a deleted tap",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_tap_frames_both_ways),
 	cmocka_unit_test(test_tap_bad_name_message),
+	cmocka_unit_test(test_tap_deleted_no_spin),
 };
 
 UNIT_SUITE(net_tap, tests);

@@ -244,6 +244,37 @@ static void test_tx_needs_csum(void **state)
 	assert_memory_equal(f->last, frame, sizeof(frame));
 }
 
+/*
+ * NEEDS_CSUM over data whose sum is all ones folds to 0x0000; the
+ * device stores that.  For UDP a zero checksum means "none", and over IPv6
+ * it is invalid (RFC 8200 8.1): a Linux receiver on a tap drops the
+ * datagram.  Linux's skb_checksum_help() and QEMU store 0xffff instead
+ * (CSUM_MANGLED_0), which is the same value in ones' complement.
+ */
+static void test_tx_csum_zero_for_udp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t hdr[12] = { 0 }, frame[14 + 40 + 8 + 2];
+	const unsigned int start = 54, off = 6;   /* UDP after Ethernet + IPv6 */
+
+	memset(frame, 0, sizeof(frame));
+	frame[12] = 0x86; frame[13] = 0xdd;
+	frame[14] = 0x60;
+	frame[14 + 5] = 10;                       /* payload length */
+	frame[14 + 6] = 17;                       /* UDP */
+	/* pseudo-header sum left 0 in the field; the UDP bytes sum to 0xffff */
+	frame[start] = 0xff;
+	frame[start + 1] = 0xff;
+	hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	put_le16(hdr + 6, start);
+	put_le16(hdr + 8, off);
+	tx(f, hdr, frame, sizeof(frame));
+	assert_int_equal(f->sent, 1);
+	unsigned int c = (unsigned int)(f->last[start + off] << 8 | f->last[start + off + 1]);
+	if (c != 0xffff)
+		fail_msg("UDP checksum stored as 0x%04x; a computed 0 must go out as 0xffff", c);
+}
+
 static void test_tx_hostile(void **state)
 {
 	struct fx *f = *state;
@@ -558,6 +589,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_tx_plain, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_tx_needs_csum, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_tx_csum_zero_for_udp, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_tx_hostile, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_tx_budget, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_rx_single, setup, teardown),

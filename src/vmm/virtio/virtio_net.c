@@ -139,6 +139,11 @@ static size_t tx_frame(struct virtio_net *n, const struct virtq_elem *e)
 		if (start >= len || off + 2 > len - start)
 			return 0;
 		uint16_t c = net_csum(n->txbuf + start, len - start);
+		/* 0 means "no checksum" to UDP (and is invalid over IPv6); in
+		 * ones' complement 0xffff is the same sum (as Linux's
+		 * skb_checksum_help writes it), valid for TCP too */
+		if (c == 0)
+			c = 0xffff;
 		n->txbuf[start + off] = (uint8_t)(c >> 8);
 		n->txbuf[start + off + 1] = (uint8_t)c;
 	}
