@@ -307,7 +307,7 @@ static int parse_onoff(const char *opt, const char *v, size_t n, bool *out, char
 }
 
 static int nic_parse_opt(struct nic_config *nic, const char *opt, size_t on, const char *v,
-			 size_t vn, char *why, size_t len)
+			 size_t vn, unsigned int *seen, char *why, size_t len)
 {
 	static const struct { const char *name; size_t off; } strs[] = {
 		{ "mac", offsetof(struct nic_config, mac) },
@@ -319,6 +319,18 @@ static int nic_parse_opt(struct nic_config *nic, const char *opt, size_t on, con
 		{ "ifname", offsetof(struct nic_config, ifname) },
 	};
 
+	static const char *const once[] = { "restrict", "ipv6", "mac", "net", "host", "dns",
+					    "dhcpstart", "bootfile", "ifname" };
+
+	if (vn == 0)
+		return net_fail(why, len, "--net %.*s=: needs a value", (int)on, opt);
+	for (size_t i = 0; i < ARRAY_SIZE(once); i++) {
+		if (strlen(once[i]) != on || strncmp(opt, once[i], on))
+			continue;
+		if (*seen & (1u << i))
+			return net_fail(why, len, "--net %s= is given twice; give it once", once[i]);
+		*seen |= 1u << i;
+	}
 	if (on == 7 && !strncmp(opt, "hostfwd", 7))
 		return append_rule(&nic->hostfwd, v, vn);
 	if (on == 8 && !strncmp(opt, "restrict", 8))
@@ -336,6 +348,7 @@ static int nic_parse_opt(struct nic_config *nic, const char *opt, size_t on, con
 int net_nic_parse(const char *spec, struct nic_config *nic, char *why, size_t len)
 {
 	const char *p = spec, *e;
+	unsigned int seen = 0;
 	int r;
 
 	net_nic_defaults(nic);
@@ -356,8 +369,8 @@ int net_nic_parse(const char *spec, struct nic_config *nic, char *why, size_t le
 			return net_fail(why, len, "--net %s: '%.*s' is not OPTION=VALUE", spec,
 					(int)(e - opt), opt);
 		}
-		r = nic_parse_opt(nic, opt, (size_t)(eq - opt), eq + 1, (size_t)(e - eq - 1), why,
-				  len);
+		r = nic_parse_opt(nic, opt, (size_t)(eq - opt), eq + 1, (size_t)(e - eq - 1), &seen,
+				  why, len);
 		if (r < 0) {
 			net_nic_free(nic);
 			return r;
@@ -437,7 +450,7 @@ static int check_net(const char *text, struct in_addr *net, struct in_addr *mask
 	if (slash) {
 		errno = 0;
 		bits = strtoul(slash + 1, &end, 10);
-		if (slash[1] == '\0' || *end || bits < 8 || bits > 30)
+		if (!isdigit((unsigned char)slash[1]) || *end || bits < 8 || bits > 30)
 			return net_fail(why, len, "net %s: the prefix length must be 8-30 "
 					"(e.g. 10.0.2.0/24)", t);
 	}
@@ -481,15 +494,16 @@ int net_nic_check(const struct nic_config *nic, struct net_user_addrs *addrs, ch
 		const char *user_key = nic->hostfwd ? "hostfwd" : nic->net ? "net" :
 				       nic->host ? "host" : nic->dns ? "dns" :
 				       nic->dhcpstart ? "dhcpstart" : nic->bootfile ? "bootfile" :
-				       nic->restricted ? "restrict" : NULL;
+				       nic->restricted ? "restrict" : !nic->ipv6 ? "ipv6" : NULL;
 		if (user_key)
 			return net_fail(why, len, "%s: only for the user backend, not tap", user_key);
 		if (!nic->ifname || !*nic->ifname)
 			return net_fail(why, len, "tap: needs ifname=NAME (the host's tap interface)");
-		if (strlen(nic->ifname) > 15 || strchr(nic->ifname, '/') ||
-		    strpbrk(nic->ifname, " \t\n:"))
+		/* the kernel refuses . and ..; a % makes TUNSETIFF create a new tapN */
+		if (strlen(nic->ifname) > 15 || strpbrk(nic->ifname, "/: \t\n%") ||
+		    !strcmp(nic->ifname, ".") || !strcmp(nic->ifname, ".."))
 			return net_fail(why, len, "ifname %s: an interface name of 1-15 characters, "
-					"no '/', ':' or spaces", nic->ifname);
+					"not . or .., no '/', ':', '%%' or spaces", nic->ifname);
 		return 0;
 	}
 	if (nic->ifname)
@@ -512,14 +526,39 @@ int net_nic_check(const struct nic_config *nic, struct net_user_addrs *addrs, ch
 		u.dns.s_addr = htonl(base | 3);
 	if (nic->net && !nic->dhcpstart)
 		u.dhcpstart.s_addr = htonl(base | 15);
-	if ((r = check_inside("host", &u.host, &u, why, len)) < 0 ||
-	    (r = check_inside("dns", &u.dns, &u, why, len)) < 0 ||
-	    (r = check_inside("dhcpstart", &u.dhcpstart, &u, why, len)) < 0)
-		return r;
+	const struct { const char *key; const char *given; const struct in_addr *a; } in[] = {
+		{ "host", nic->host, &u.host },
+		{ "dns", nic->dns, &u.dns },
+		{ "dhcpstart", nic->dhcpstart, &u.dhcpstart },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
+		if (check_inside(in[i].key, in[i].a, &u, why, len) == 0)
+			continue;
+		if (!in[i].given) {
+			char b[INET_ADDRSTRLEN];
+			return net_fail(why, len, "net %s: the default %s (%s) is not a host address "
+					"in it; give %s= (or a larger network)", nic->net,
+					in[i].key, inet_ntop(AF_INET, in[i].a, b, sizeof(b)),
+					in[i].key);
+		}
+		return -EINVAL;
+	}
 	if (u.host.s_addr == u.dns.s_addr || u.host.s_addr == u.dhcpstart.s_addr ||
 	    u.dns.s_addr == u.dhcpstart.s_addr)
 		return net_fail(why, len, "host, dns and dhcpstart must be three different "
 				"addresses");
+	for (unsigned int i = 0; i < nfw; i++) {
+		char rule[64], b[INET_ADDRSTRLEN];
+		if (!fw[i].guest_addr.s_addr)
+			continue;   /* the guest's DHCP address */
+		snprintf(rule, sizeof(rule), "hostfwd to %s:%u",
+			 inet_ntop(AF_INET, &fw[i].guest_addr, b, sizeof(b)), fw[i].guest_port);
+		if ((r = check_inside(rule, &fw[i].guest_addr, &u, why, len)) < 0)
+			return r;
+		if (fw[i].guest_addr.s_addr == u.host.s_addr || fw[i].guest_addr.s_addr == u.dns.s_addr)
+			return net_fail(why, len, "%s: that is the network's host or DNS address, "
+					"not the guest's", rule);
+	}
 	if (nic->bootfile && (strlen(nic->bootfile) > 127 || strpbrk(nic->bootfile, " \t\n")))
 		return net_fail(why, len, "bootfile %s: at most 127 characters, no spaces",
 				nic->bootfile);

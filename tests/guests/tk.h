@@ -98,6 +98,34 @@ static inline void w64(u64 a, u64 v) { w32(a, (u32)v); w32(a + 4, (u32)(v >> 32)
 #define ST_DRIVER_OK 4
 #define ST_FEATURES_OK 8
 
+/* ---- virtio_pci.c: what the virtio drivers share -------------------- */
+/* A split virtqueue's descriptor and used element (2.7.5, 2.7.8); the
+ * rings, sized by each driver, hold them. */
+struct vq_desc { u64 addr; u32 len; u16 flags; u16 next; };
+struct vq_used_elem { u32 id; u32 len; };
+/* One function's configuration structures, as its capabilities place them. */
+struct virtio_pci {
+	u32 bdf;
+	u64 common, notify, devcfg;
+	u32 notify_mult;
+};
+/* The modern virtio functions with this device id on bus 0 (function 0 of
+ * each slot), at most max, into bdf[]: how many. */
+u32 virtio_pci_find(u16 device, u32 *bdf, u32 max);
+/* Fills *v for bdf from its vendor capabilities: 0, or -1 when there is no
+ * capability list or one of the three structures is missing. */
+int virtio_pci_caps(struct virtio_pci *v, u32 bdf);
+/* Turns on memory decoding and bus mastering, resets the device and sets
+ * ACKNOWLEDGE | DRIVER: features come next. */
+void virtio_pci_reset(const struct virtio_pci *v);
+/* Sets queue idx to size entries with the rings at desc, avail and used
+ * and enables it: its notify offset, or -1 when the device's queue is
+ * smaller than size. */
+int virtio_pci_queue(const struct virtio_pci *v, u16 idx, u16 size, const void *desc,
+		     const void *avail, const void *used);
+/* Tells the device that queue idx (notify offset noff) has new buffers. */
+void virtio_pci_kick(const struct virtio_pci *v, u16 noff, u16 idx);
+
 static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)(uptr)addr; }
 static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)(uptr)addr = v; }
 

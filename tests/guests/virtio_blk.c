@@ -25,9 +25,7 @@
 #define SECTORS 4
 #define FIRST_SECTOR 8
 
-struct vq_desc { u64 addr; u32 len; u16 flags; u16 next; };
 struct vq_avail { u16 flags; u16 idx; u16 ring[QSIZE]; u16 used_event; };
-struct vq_used_elem { u32 id; u32 len; };
 struct vq_used { u16 flags; u16 idx; struct vq_used_elem ring[QSIZE]; u16 avail_event; };
 struct blk_req { u32 type; u32 reserved; u64 sector; };
 
@@ -38,50 +36,8 @@ static struct blk_req req __attribute__((aligned(16)));
 static u8 data[SECTORS * 512] __attribute__((aligned(4096)));
 static volatile u8 status;
 
-static u64 common, notify, devcfg;
-static u32 notify_mult;
+static struct virtio_pci vp;
 static u16 notify_off;
-
-static int find_device(u32 *bdf_out)
-{
-	for (u32 dev = 0; dev < 32; dev++) {
-		u32 bdf = dev << 3;
-		u32 id = pci_read(bdf, 0);
-		if ((id & 0xFFFF) == VIRTIO_VENDOR && (id >> 16) == VIRTIO_BLK_MODERN) {
-			*bdf_out = bdf;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int find_caps(u32 bdf)
-{
-	if (!(pci_read(bdf, 0x04) & (0x10u << 16)))
-		return -1; /* no capability list */
-	u32 ptr = pci_read(bdf, 0x34) & 0xFC;
-	for (int guard = 0; ptr && guard < 48; guard++) {
-		u32 hdr = pci_read(bdf, ptr);
-		u32 next = (hdr >> 8) & 0xFC;
-		if ((hdr & 0xFF) == 0x09) {
-			u32 type = (hdr >> 24) & 0xFF;
-			u32 bar = pci_read(bdf, ptr + 4) & 0xFF;
-			u32 off = pci_read(bdf, ptr + 8);
-			if (bar < 6) {
-				u64 base = bar_addr(bdf, bar) + off;
-				if (type == CAP_COMMON && !common)
-					common = base;
-				else if (type == CAP_NOTIFY && !notify) {
-					notify = base;
-					notify_mult = pci_read(bdf, ptr + 16);
-				} else if (type == CAP_DEVICE && !devcfg)
-					devcfg = base;
-			}
-		}
-		ptr = next;
-	}
-	return common && notify && devcfg ? 0 : -1;
-}
 
 /* Queues one chain: header, data (if any), status; waits for it. */
 static int submit(u32 type, u64 sector, u32 len, int device_writes)
@@ -109,7 +65,7 @@ static int submit(u32 type, u64 sector, u32 len, int device_writes)
 	next_avail++;
 	avail.idx = next_avail;
 	barrier();
-	w16(notify + (u64)notify_off * notify_mult, 0);
+	virtio_pci_kick(&vp, notify_off, 0);
 	deadline_start(&d, 5000);
 	while (*(volatile u16 *)&used.idx == used_before) {
 		if (deadline_expired(&d))
@@ -129,52 +85,41 @@ void virtio_blk_test(void)
 {
 	u32 bdf;
 
-	if (find_device(&bdf) < 0) {
+	if (!virtio_pci_find(VIRTIO_BLK_MODERN, &bdf, 1)) {
 		kprintf("virtioblk: FAIL no virtio-blk device on bus 0\n");
 		return;
 	}
-	if (find_caps(bdf) < 0) {
+	if (virtio_pci_caps(&vp, bdf) < 0) {
 		kprintf("virtioblk: FAIL capabilities missing\n");
 		return;
 	}
-	/* memory decoding and bus mastering on */
-	pci_write(bdf, 0x04, (pci_read(bdf, 0x04) & 0xFFFF) | 0x6);
-
-	w8(common + COM_STATUS, 0);
-	while (r8(common + COM_STATUS) != 0)
-		cpu_relax();
-	w8(common + COM_STATUS, ST_ACK | ST_DRIVER);
-	w32(common + COM_DFSELECT, 1);
-	u32 hi = r32(common + COM_DF);
-	w32(common + COM_DFSELECT, 0);
-	u32 lo = r32(common + COM_DF);
+	virtio_pci_reset(&vp);
+	w32(vp.common + COM_DFSELECT, 1);
+	u32 hi = r32(vp.common + COM_DF);
+	w32(vp.common + COM_DFSELECT, 0);
+	u32 lo = r32(vp.common + COM_DF);
 	if (!(hi & (1u << F_VERSION1))) {
 		kprintf("virtioblk: FAIL no VERSION_1\n");
 		return;
 	}
-	w32(common + COM_GFSELECT, 0);
-	w32(common + COM_GF, lo & (1u << F_FLUSH));
-	w32(common + COM_GFSELECT, 1);
-	w32(common + COM_GF, 1u << F_VERSION1);
-	w8(common + COM_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
-	if (!(r8(common + COM_STATUS) & ST_FEATURES_OK)) {
+	w32(vp.common + COM_GFSELECT, 0);
+	w32(vp.common + COM_GF, lo & (1u << F_FLUSH));
+	w32(vp.common + COM_GFSELECT, 1);
+	w32(vp.common + COM_GF, 1u << F_VERSION1);
+	w8(vp.common + COM_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
+	if (!(r8(vp.common + COM_STATUS) & ST_FEATURES_OK)) {
 		kprintf("virtioblk: FAIL features refused\n");
 		return;
 	}
-	w16(common + COM_Q_SELECT, 0);
-	if (r16(common + COM_Q_SIZE) < QSIZE) {
+	int noff = virtio_pci_queue(&vp, 0, QSIZE, desc, &avail, &used);
+	if (noff < 0) {
 		kprintf("virtioblk: FAIL queue too small\n");
 		return;
 	}
-	w16(common + COM_Q_SIZE, QSIZE);
-	w64(common + COM_Q_DESC, (u64)(uptr)desc);
-	w64(common + COM_Q_DRIVER, (u64)(uptr)&avail);
-	w64(common + COM_Q_DEVICE, (u64)(uptr)&used);
-	notify_off = r16(common + COM_Q_NOFF);
-	w16(common + COM_Q_ENABLE, 1);
-	w8(common + COM_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
+	notify_off = (u16)noff;
+	w8(vp.common + COM_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
 
-	u64 capacity = (u64)r32(devcfg) | ((u64)r32(devcfg + 4) << 32);
+	u64 capacity = (u64)r32(vp.devcfg) | ((u64)r32(vp.devcfg + 4) << 32);
 	kprintf("virtioblk: pci=00:%02x.%u capacity=%llu\n", bdf >> 3, bdf & 7, capacity);
 
 	if (submit(0, 0, 512, 1) < 0) {

@@ -29,9 +29,7 @@
 #define BUFSZ 2048
 #define HDR 12
 
-struct vq_desc { u64 addr; u32 len; u16 flags; u16 next; };
 struct vq_avail { u16 flags; u16 idx; u16 ring[QSIZE]; u16 used_event; };
-struct vq_used_elem { u32 id; u32 len; };
 struct vq_used { u16 flags; u16 idx; struct vq_used_elem ring[QSIZE]; u16 avail_event; };
 
 struct q {
@@ -44,59 +42,22 @@ struct q {
 static struct q rxq __attribute__((aligned(4096))), txq __attribute__((aligned(4096)));
 static u8 rxbuf[QSIZE][BUFSZ] __attribute__((aligned(4096)));
 static u8 txbuf[BUFSZ] __attribute__((aligned(4096)));
-static u64 common, notify, devcfg;
-static u32 notify_mult;
+static struct virtio_pci vp;
 static u8 mymac[6];
 static const u8 myip[4] = { 10, 0, 2, 15 }, hostip[4] = { 10, 0, 2, 2 };
 unsigned int tk_http_port;
 
-static int find(u32 *bdf_out)
+static int q_setup(struct q *q, u16 idx)
 {
-	for (u32 dev = 0; dev < 32; dev++) {
-		u32 id = pci_read(dev << 3, 0);
-		if ((id & 0xFFFF) == VIRTIO_VENDOR && (id >> 16) == VIRTIO_NET_MODERN) {
-			*bdf_out = dev << 3;
-			return 0;
-		}
-	}
-	return -1;
-}
+	int noff = virtio_pci_queue(&vp, idx, QSIZE, q->desc, &q->avail, &q->used);
 
-static int find_caps(u32 bdf)
-{
-	u32 ptr = pci_read(bdf, 0x34) & 0xFC;
-	for (int guard = 0; ptr && guard < 48; guard++) {
-		u32 hdr = pci_read(bdf, ptr);
-		if ((hdr & 0xFF) == 0x09) {
-			u32 type = (hdr >> 24) & 0xFF, bar = pci_read(bdf, ptr + 4) & 0xFF;
-			u64 base = bar_addr(bdf, bar) + pci_read(bdf, ptr + 8);
-			if (bar < 6 && type == CAP_COMMON && !common)
-				common = base;
-			else if (bar < 6 && type == CAP_NOTIFY && !notify) {
-				notify = base;
-				notify_mult = pci_read(bdf, ptr + 16);
-			} else if (bar < 6 && type == CAP_DEVICE && !devcfg)
-				devcfg = base;
-		}
-		ptr = (hdr >> 8) & 0xFC;
-	}
-	return common && notify && devcfg ? 0 : -1;
-}
-
-static void q_setup(struct q *q, u16 idx)
-{
-	w16(common + COM_Q_SELECT, idx);
-	w16(common + COM_Q_SIZE, QSIZE);
-	w64(common + COM_Q_DESC, (u64)(uptr)q->desc);
-	w64(common + COM_Q_DRIVER, (u64)(uptr)&q->avail);
-	w64(common + COM_Q_DEVICE, (u64)(uptr)&q->used);
-	q->noff = r16(common + COM_Q_NOFF);
-	w16(common + COM_Q_ENABLE, 1);
+	q->noff = (u16)noff;
+	return noff;
 }
 
 static void q_kick(struct q *q, u16 idx)
 {
-	w16(notify + (u64)q->noff * notify_mult, idx);
+	virtio_pci_kick(&vp, q->noff, idx);
 }
 
 static void rx_post(u16 i)
@@ -465,34 +426,32 @@ static int net_init(void)
 {
 	u32 bdf;
 
-	if (find(&bdf) < 0 || find_caps(bdf) < 0) {
+	if (!virtio_pci_find(VIRTIO_NET_MODERN, &bdf, 1) || virtio_pci_caps(&vp, bdf) < 0) {
 		kprintf("virtionet: FAIL no virtio-net device\n");
 		return -1;
 	}
-	pci_write(bdf, 0x04, (pci_read(bdf, 0x04) & 0xFFFF) | 0x6);
-	w8(common + COM_STATUS, 0);
-	while (r8(common + COM_STATUS) != 0)
-		cpu_relax();
-	w8(common + COM_STATUS, 1 | 2);
-	w32(common + COM_GFSELECT, 0);
-	w32(common + COM_GF, 1u << 5);            /* MAC */
-	w32(common + COM_GFSELECT, 1);
-	w32(common + COM_GF, 1u);                 /* VERSION_1 */
-	w8(common + COM_STATUS, 1 | 2 | 8);
-	if (!(r8(common + COM_STATUS) & 8)) {
+	virtio_pci_reset(&vp);
+	w32(vp.common + COM_GFSELECT, 0);
+	w32(vp.common + COM_GF, 1u << 5);            /* MAC */
+	w32(vp.common + COM_GFSELECT, 1);
+	w32(vp.common + COM_GF, 1u);                 /* VERSION_1 */
+	w8(vp.common + COM_STATUS, 1 | 2 | 8);
+	if (!(r8(vp.common + COM_STATUS) & 8)) {
 		kprintf("virtionet: FAIL features refused\n");
 		return -1;
 	}
-	q_setup(&rxq, 0);
-	q_setup(&txq, 1);
-	w8(common + COM_STATUS, 1 | 2 | 4 | 8);
+	if (q_setup(&rxq, 0) < 0 || q_setup(&txq, 1) < 0) {
+		kprintf("virtionet: FAIL queues smaller than %u\n", QSIZE);
+		return -1;
+	}
+	w8(vp.common + COM_STATUS, 1 | 2 | 4 | 8);
 	for (int i = 0; i < 6; i++)
-		mymac[i] = r8(devcfg + (u64)i);
+		mymac[i] = r8(vp.devcfg + (u64)i);
 	for (u16 i = 0; i < QSIZE; i++)
 		rx_post(i);
 	kprintf("virtionet: pci=00:%02x.0 mac=%02x:%02x:%02x:%02x:%02x:%02x status=%u\n",
 		bdf >> 3, mymac[0], mymac[1], mymac[2], mymac[3], mymac[4], mymac[5],
-		r16(devcfg + 6));
+		r16(vp.devcfg + 6));
 	return 0;
 }
 

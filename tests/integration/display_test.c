@@ -4,10 +4,18 @@
  * pixel over RFB (rfb_client.c); keys typed over RFB echoed by the test
  * kernel as the set 1 bytes a PC guest reads; and an idle screen with a
  * viewer connected: no updates, next to no CPU.
+ *
+ * Every VM here but the one of test_vnc_vbe_pixels takes the first free
+ * display (vnc=127.0.0.1) and the test reads the port off ttyvm's stderr,
+ * so that two runs of the suite on one machine do not collide; the ones
+ * that name a display (honoured, or refused while its port is taken)
+ * choose it from the ports free at the time.  Xvfb, for the SDL window,
+ * picks its own free X display too.
  */
 #include "../unit/unit.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,17 +83,33 @@ static void connect_or_fail(struct rfb *c, int port)
 	assert_int_equal(rfb_set_encodings(c, enc, 2), 0);
 }
 
-/* The VBE pattern the guest drew, every pixel, over RFB Raw. */
+/* The VBE pattern the guest drew, every pixel, over RFB Raw; on the
+ * display asked for (vnc=127.0.0.1:N, N free when chosen). */
 static void test_vnc_vbe_pixels(void **state)
 {
+	char listen[32], want[64];
+	struct vm_proc p;
+	int n = -1;
 	(void)state;
+
 	harness_require_kvm();
-	struct vm_proc p = start_kernel("vbe", "127.0.0.1:41");
+	/* another run may take N between our look and ttyvm's bind: then
+	 * ttyvm says so and exits, and another N is chosen */
+	for (int tries = 0; tries < 5; tries++) {
+		n = harness_free_vnc_display(NULL);
+		snprintf(listen, sizeof(listen), "127.0.0.1:%d", n);
+		snprintf(want, sizeof(want), "VNC server on 127.0.0.1:%d\n", 5900 + n);
+		p = start_kernel("vbe", listen);
+		if (harness_wait_err(&p, want, 30) || !strstr(p.err, "(in use?)"))
+			break;
+		stop_vm(&p);
+	}
+	if (!strstr(p.err, want))
+		fail_msg("no \"%s\" on stderr for vnc=%s:\n%s", want, listen, p.err);
 	if (!harness_wait_for(&p, "vbe: mode=640x480x32", DISPLAY_TIMEOUT))
 		fail_msg("the guest did not draw; stdout:\n%s\nstderr:\n%s", p.out, p.err);
-	assert_non_null(strstr(p.err, "VNC server on 127.0.0.1:5941"));
 	struct rfb c;
-	connect_or_fail(&c, 5941);
+	connect_or_fail(&c, 5900 + n);
 	unsigned int bad = 0;
 	for (int tries = 0; tries < 20; tries++) {
 		assert_int_equal(rfb_request(&c, false), 0);
@@ -107,6 +131,31 @@ static void test_vnc_vbe_pixels(void **state)
 	printf("vnc: 640x480 pattern read back exactly, desktop \"%s\"\n", c.name);
 	rfb_close(&c);
 	stop_vm(&p);
+}
+
+/* A display asked for whose port is taken: ttyvm says which and exits 1,
+ * at once (it does not fall back to another display nobody asked for). */
+static void test_vnc_display_in_use(void **state)
+{
+	char disp[32], want[64];
+	struct vm_proc p;
+	int keep;
+	(void)state;
+
+	harness_require_kvm();
+	int n = harness_free_vnc_display(&keep);
+	snprintf(disp, sizeof(disp), "vnc=127.0.0.1:%d", n);
+	snprintf(want, sizeof(want), "vnc 127.0.0.1:%d: cannot listen on port %d (in use?)", n,
+		 5900 + n);
+	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
+			       "--memory", "64M", "--display", disp, NULL };
+	harness_run(&p, argv, 60);
+	close(keep);
+	assert_int_equal(p.status, 1);
+	if (!strstr(p.err, want) || strstr(p.err, "VNC server on"))
+		fail_msg("wanted \"%s\" and no server; stderr:\n%s", want, p.err);
+	assert_null(strstr(p.out, "testkernel"));
+	harness_free(&p);
 }
 
 /* Lines "key: XX" after the "keys: ready" line, as bytes. */
@@ -166,11 +215,11 @@ static void test_vnc_keys(void **state)
 	(void)state;
 
 	harness_require_kvm();
-	struct vm_proc p = start_kernel("keys", "127.0.0.1:42");
+	struct vm_proc p = start_kernel("keys", "127.0.0.1");
 	if (!harness_wait_for(&p, "keys: ready", DISPLAY_TIMEOUT))
 		fail_msg("the guest did not start; stdout:\n%s\nstderr:\n%s", p.out, p.err);
 	struct rfb c;
-	connect_or_fail(&c, 5942);
+	connect_or_fail(&c, harness_vnc_port(&p, 10));
 	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
 		assert_int_equal(rfb_key(&c, seq[i].keysym, seq[i].down), 0);
 		expect += seq[i].nbytes;
@@ -213,11 +262,11 @@ static void test_vnc_idle(void **state)
 {
 	(void)state;
 	harness_require_kvm();
-	struct vm_proc p = start_kernel("vbe", "127.0.0.1:43");
+	struct vm_proc p = start_kernel("vbe", "127.0.0.1");
 	if (!harness_wait_for(&p, "testkernel: done", DISPLAY_TIMEOUT))
 		fail_msg("the guest did not draw; stdout:\n%s", p.out);
 	struct rfb c;
-	connect_or_fail(&c, 5943);
+	connect_or_fail(&c, harness_vnc_port(&p, 10));
 	/* the first, full picture */
 	assert_int_equal(rfb_request(&c, false), 0);
 	assert_int_equal(rfb_read_update(&c, 10000), 1);
@@ -264,14 +313,16 @@ static void test_vncsnapshot_seabios(void **state)
 	unlink(shot);
 	unlink(text);
 	const char *argv[] = { "run", "--memory", "64M", "--serial", "none", "--screen-text",
-			       text, "--display", "vnc=127.0.0.1:44", NULL };
+			       text, "--display", "vnc=127.0.0.1", NULL };
 	struct vm_proc p;
 	harness_spawn(&p, argv);
 	running_vm = p.pid;
 	if (!harness_wait_file(&p, text, "Booting from", DISPLAY_TIMEOUT))
 		fail_msg("SeaBIOS did not come up; stderr:\n%s", p.err);
-	snprintf(cmd, sizeof(cmd), "timeout 60 vncsnapshot -quiet 127.0.0.1:44 %s "
-		 ">/dev/null 2>&1", shot);
+	int port = harness_vnc_port(&p, 10);
+	/* vncsnapshot's HOST:DISPLAY, the display being port - 5900 */
+	snprintf(cmd, sizeof(cmd), "timeout 60 vncsnapshot -quiet 127.0.0.1:%d %s "
+		 ">/dev/null 2>&1", port - 5900, shot);
 	int rc = system(cmd);
 	struct stat st;
 	if (rc != 0 || stat(shot, &st) != 0 || st.st_size < 1000)
@@ -284,7 +335,7 @@ static void test_vncsnapshot_seabios(void **state)
 	/* and the picture has the banner where the text screen has it: the
 	 * first text row has lit pixels, the row under the last line none */
 	struct rfb c;
-	connect_or_fail(&c, 5944);
+	connect_or_fail(&c, port);
 	assert_int_equal(rfb_request(&c, false), 0);
 	assert_int_equal(rfb_read_update(&c, 10000), 1);
 	unsigned int lit0 = 0, lit24 = 0;
@@ -314,14 +365,14 @@ static void test_vnc_drives_grub(void **state)
 	unlink(text);
 	const char *argv[] = { "run", "--memory", "128M", "--serial", "none", "--cdrom",
 			       harness_guest("grub.iso"), "--screen-text", text, "--display",
-			       "vnc=127.0.0.1:45", NULL };
+			       "vnc=127.0.0.1", NULL };
 	struct vm_proc p;
 	harness_spawn(&p, argv);
 	running_vm = p.pid;
 	if (!harness_wait_file(&p, text, "ttyvm CD-ROM test entry 7f3a", DISPLAY_TIMEOUT))
 		fail_msg("no GRUB menu; stderr:\n%s", p.err);
 	struct rfb c;
-	connect_or_fail(&c, 5945);
+	connect_or_fail(&c, harness_vnc_port(&p, 10));
 	assert_int_equal(rfb_request(&c, false), 0);
 	assert_int_equal(rfb_read_update(&c, 10000), 1);
 	/* GRUB may draw its menu before it polls the keyboard, and here, under
@@ -353,24 +404,25 @@ static void test_vnc_password_and_viewers(void **state)
 	harness_require_kvm();
 	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
 			       "--memory", "64M", "--append", "tk.test=vbe", "--display",
-			       "vnc=127.0.0.1:46", NULL };
+			       "vnc=127.0.0.1", NULL };
 	struct vm_proc p;
 	harness_spawn_env(&p, argv, "TTYVM_VNC_PASSWORD=sesame");
 	running_vm = p.pid;
 	if (!harness_wait_for(&p, "drawn", DISPLAY_TIMEOUT))
 		fail_msg("the guest did not draw; stderr:\n%s", p.err);
 	struct rfb c;
-	assert_int_equal(rfb_connect(&c, "127.0.0.1", 5946, 20000), -1);
+	assert_int_equal(rfb_connect(&c, "127.0.0.1", harness_vnc_port(&p, 10), 20000), -1);
 	assert_string_equal(c.err, "server wants authentication");
 	rfb_close(&c);
 	stop_vm(&p);
 
-	struct vm_proc q = start_kernel("vbe", "127.0.0.1:47");
+	struct vm_proc q = start_kernel("vbe", "127.0.0.1");
 	if (!harness_wait_for(&q, "drawn", DISPLAY_TIMEOUT))
 		fail_msg("the guest did not draw; stderr:\n%s", q.err);
+	int port = harness_vnc_port(&q, 10);
 	struct rfb a, b;
-	connect_or_fail(&a, 5947);
-	connect_or_fail(&b, 5947);
+	connect_or_fail(&a, port);
+	connect_or_fail(&b, port);
 	for (int i = 0; i < 2; i++) {
 		struct rfb *v = i ? &b : &a;
 		assert_int_equal(rfb_request(v, false), 0);
@@ -392,6 +444,45 @@ static int run_x(const char *disp, const char *cmd)
 	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
 }
 
+/* Starts Xvfb on the first free X display (-displayfd: it says which once
+ * it accepts connections) and puts ":N" in disp; the teardown stops it. */
+static void start_xvfb(char *disp, size_t len)
+{
+	char fdarg[16], buf[16];
+	size_t n = 0;
+	int fds[2];
+
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	pid_t x = fork();
+	assert_true(x >= 0);
+	if (x == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		int w = dup(fds[1]);            /* without O_CLOEXEC */
+		snprintf(fdarg, sizeof(fdarg), "%d", w);
+		execl("/usr/bin/Xvfb", "Xvfb", "-displayfd", fdarg, "-screen", "0", "1024x768x24",
+		      "-nolisten", "tcp", (char *)NULL);
+		_exit(127);
+	}
+	running_xvfb = x;
+	close(fds[1]);
+	while (n < sizeof(buf) - 1 && !memchr(buf, '\n', n)) {
+		struct pollfd pfd = { fds[0], POLLIN, 0 };
+		if (poll(&pfd, 1, 20000) != 1)
+			break;
+		ssize_t r = read(fds[0], buf + n, sizeof(buf) - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fds[0]);
+	buf[n] = '\0';
+	if (!memchr(buf, '\n', n) || buf[0] < '0' || buf[0] > '9')
+		fail_msg("Xvfb -displayfd named no display within 20 s (got \"%s\")", buf);
+	snprintf(disp, len, ":%d", atoi(buf));
+}
+
 /* The SDL window under Xvfb: it appears, shows the guest's picture
  * pixel for pixel (ImageMagick's import of the window), and xdotool's
  * keys reach the guest. */
@@ -404,21 +495,7 @@ static void test_sdl_xvfb(void **state)
 	if (access("/usr/bin/Xvfb", X_OK) || access("/usr/bin/xdotool", X_OK) ||
 	    access("/usr/bin/import", X_OK))
 		fail_msg("needs Xvfb, xdotool and import: install xvfb, xdotool, imagemagick");
-	snprintf(disp, sizeof(disp), ":%d", 100 + getpid() % 400);
-	pid_t x = fork();
-	assert_true(x >= 0);
-	if (x == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl("/usr/bin/Xvfb", "Xvfb", disp, "-screen", "0", "1024x768x24", "-nolisten",
-		      "tcp", (char *)NULL);
-		_exit(127);
-	}
-	running_xvfb = x;
-	snprintf(cmd, sizeof(cmd), "timeout 20 sh -c 'until xdpyinfo >/dev/null 2>&1 || "
-		 "xdotool getmouselocation >/dev/null 2>&1; do sleep 0.2; done'");
-	run_x(disp, cmd);
+	start_xvfb(disp, sizeof(disp));
 	snprintf(env, sizeof(env), "DISPLAY=%s", disp);
 	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
 			       "--memory", "64M", "--name", "sdltest", "--append",
@@ -488,6 +565,7 @@ static void test_sdl_xvfb(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_teardown(test_vnc_vbe_pixels, teardown_vm),
+	cmocka_unit_test(test_vnc_display_in_use),
 	cmocka_unit_test_teardown(test_vnc_keys, teardown_vm),
 	cmocka_unit_test_teardown(test_vnc_idle, teardown_vm),
 	cmocka_unit_test_teardown(test_vncsnapshot_seabios, teardown_vm),

@@ -3,8 +3,10 @@
  */
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,17 +143,97 @@ static bool pump(struct vm_proc *p, int ms)
 	return p->out_fd >= 0 || p->err_fd >= 0;
 }
 
-bool harness_wait_for(struct vm_proc *p, const char *text, int timeout_s)
+/* Pumps until *buf (p->out or p->err) holds text, the time is up or the
+ * pipes closed. */
+static bool wait_in(struct vm_proc *p, char *const *buf, const char *text, int timeout_s)
 {
 	double end = now_s() + timeout_s;
 
-	while (!strstr(p->out, text)) {
+	while (!strstr(*buf, text)) {
 		if (now_s() > end)
 			return false;
 		if (!pump(p, 100))
-			return strstr(p->out, text) != NULL;
+			return strstr(*buf, text) != NULL;
 	}
 	return true;
+}
+
+bool harness_wait_for(struct vm_proc *p, const char *text, int timeout_s)
+{
+	return wait_in(p, &p->out, text, timeout_s);
+}
+
+bool harness_wait_err(struct vm_proc *p, const char *text, int timeout_s)
+{
+	return wait_in(p, &p->err, text, timeout_s);
+}
+
+int harness_vnc_port(struct vm_proc *p, int timeout_s)
+{
+	static const char tag[] = "VNC server on ";
+	int port = 0;
+
+	if (!harness_wait_err(p, tag, timeout_s))
+		fail_msg("no \"%s...\" on stderr within %d s; stdout:\n%s\nstderr:\n%s", tag,
+			 timeout_s, p->out, p->err);
+	/* the line is whole once it is there: ttyvm's log writes each line with
+	 * one write(2) */
+	const char *at = strstr(p->err, tag) + strlen(tag);
+	const char *eol = strchr(at, '\n');
+	const char *colon = NULL;
+	for (const char *c = at; eol ? c < eol : *c; c++)
+		if (*c == ':')
+			colon = c;       /* the last one: [IPv6]:PORT too */
+	if (!colon || sscanf(colon + 1, "%d", &port) != 1 || port < 1 || port > 65535)
+		fail_msg("no port in the VNC address on stderr:\n%s", p->err);
+	return port;
+}
+
+/* A TCP socket listening on 127.0.0.1:port (0: any), or -1. */
+static int listen_loopback(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0)
+		return -1;
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(s, 1) != 0) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+uint16_t harness_free_port(int *keep)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int s = listen_loopback(0);
+
+	assert_true(s >= 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	if (keep)
+		*keep = s;
+	else
+		close(s);
+	return ntohs(sa.sin_port);
+}
+
+int harness_free_vnc_display(int *keep)
+{
+	for (int d = 99; d >= 0; d--) {
+		int s = listen_loopback((uint16_t)(5900 + d));
+		if (s < 0)
+			continue;
+		if (keep)
+			*keep = s;
+		else
+			close(s);
+		return d;
+	}
+	fail_msg("no free VNC display: ports 5900-5999 on 127.0.0.1 are all taken");
+	return -1;
 }
 
 static char *slurp(const char *path)

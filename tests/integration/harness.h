@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct vm_proc {
@@ -40,6 +41,8 @@ void harness_spawn_env(struct vm_proc *p, const char *const *argv, const char *e
 
 /* Reads output until text appears on stdout (true) or timeout/exit (false). */
 bool harness_wait_for(struct vm_proc *p, const char *text, int timeout_s);
+/* The same for stderr (ttyvm's own messages). */
+bool harness_wait_err(struct vm_proc *p, const char *text, int timeout_s);
 /*
  * Waits until the file at path contains text (the --screen-text dump) while
  * draining the process's output.  true when found; false on timeout or
@@ -59,6 +62,28 @@ double harness_elapsed(const struct vm_proc *p);
 unsigned int harness_count_lines(const char *text, const char *prefix);
 /* The first stdout line starting with prefix (a static copy), or NULL. */
 const char *harness_line(const char *text, const char *prefix, char *buf, size_t len);
+
+/*
+ * The TCP port of the VNC server the VM announced on stderr ("NAME: VNC
+ * server on HOST:PORT"), waiting up to timeout_s for the line; fails the
+ * test, with the output, when none comes.  For VMs started with
+ * --display vnc=127.0.0.1 (the first free display), so that two test runs
+ * on one machine never fight over a port.
+ */
+int harness_vnc_port(struct vm_proc *p, int timeout_s);
+/*
+ * A free TCP port on 127.0.0.1: bound, listening, and closed again, or
+ * left open in *keep (the caller closes it) when keep is not NULL.
+ */
+uint16_t harness_free_port(int *keep);
+/*
+ * A VNC display N (0-99) whose port 5900 + N on 127.0.0.1 is free now,
+ * searched from :99 down (ttyvm's own choice goes up from :0, so the two
+ * rarely meet); its socket left listening in *keep when keep is not NULL.
+ * For the tests of an explicit vnc=HOST:N.  Fails the test when all are
+ * taken.
+ */
+int harness_free_vnc_display(int *keep);
 
 /* Writes len deterministic pseudo-random bytes to a new temp file. */
 char *harness_temp_file(size_t len, unsigned int seed, unsigned int *fnv1a);

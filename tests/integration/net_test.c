@@ -54,25 +54,6 @@
 #define IPXE_TIMEOUT 150
 #define IPXE_ROM "/usr/lib/ipxe/qemu/pxe-virtio.rom"
 
-/* A free TCP port on 127.0.0.1 (bound and closed). */
-static uint16_t free_port(int *keep)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(s >= 0);
-	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(s, 1), 0);
-	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
-	if (keep)
-		*keep = s;
-	else
-		close(s);
-	return ntohs(sa.sin_port);
-}
-
 static pid_t http_server(const char *dir, uint16_t port)
 {
 	char ps[8];
@@ -154,7 +135,7 @@ static void test_ipxe_dhcp_http(void **state)
 	assert_non_null(f);
 	fprintf(f, "#!ipxe\necho TTYVM-IPXE-OK ${net0/ip} ${net0/gateway}\nsleep 600\n");
 	fclose(f);
-	port = free_port(NULL);
+	port = harness_free_port(NULL);
 	srv = http_server(dir, port);
 	snprintf(url, sizeof(url), "http://10.0.2.2:%u/boot.ipxe", port);
 	snprintf(spec, sizeof(spec), "user,bootfile=%s", url);
@@ -207,7 +188,7 @@ static void test_port_in_use(void **state)
 	struct vm_proc p;
 	char spec[64], want[64];
 	int keep;
-	uint16_t port = free_port(&keep);
+	uint16_t port = harness_free_port(&keep);
 	(void)state;
 
 	harness_require_kvm();
@@ -278,7 +259,7 @@ static void test_guest_dhcp_and_forward(void **state)
 {
 	char dir[] = "/tmp/ttyvm-net-XXXXXX", path[128], token[64], want[96];
 	char spec[96], append[96], got[128];
-	uint16_t port = free_port(NULL), hport = free_port(NULL);
+	uint16_t port = harness_free_port(NULL), hport = harness_free_port(NULL);
 	struct vm_proc p;
 	pid_t srv;
 	FILE *f;
@@ -446,9 +427,7 @@ static void test_guest_flood_display(void **state)
 	if (!harness_wait_for(&p, "virtionet: flooding", 120))
 		fail_msg("the flood did not start; output:\n%s\nstderr:\n%s", p.out, p.err);
 	assert_non_null(strstr(p.out, "vbe: mode=640x480x32"));
-	const char *at = strstr(p.err, "VNC server on 127.0.0.1:");
-	if (!at || sscanf(at, "%*[^:]:%d", &port) != 1 || port < 5900)
-		fail_msg("no VNC address on stderr:\n%s", p.err);
+	port = harness_vnc_port(&p, 10);
 	if (rfb_connect(&c, "127.0.0.1", port, 20000) != 0)
 		fail_msg("RFB connect to port %d during the flood: %s", port, c.err);
 	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_DESKTOP_SIZE };

@@ -50,7 +50,7 @@ struct fx {
 	unsigned int synacks, want_synacks, datas, want_datas;
 	uint32_t synack_seq[64];
 	bool got_data[64];
-	unsigned int data_frames;   /* review: every data segment, retransmits too */
+	unsigned int data_frames;   /* every data segment, retransmits too */
 };
 
 #define MANY_PORT 40000
@@ -618,7 +618,7 @@ static void test_restrict(void **state)
 }
 
 /*
- * Review: frames that make slirp open a host socket but that
+ * frames that make slirp open a host socket but that
  * slirp_frame_opens_socket() does not recognise.  kind 0: a UDP datagram
  * to port 67 of an address that is not slirp's (udp_input only answers
  * DHCP itself for the virtual host or broadcast; anything else gets a
@@ -718,12 +718,12 @@ static void fd_guard_bypass(int kind)
 			 N, what[kind], opened, refused);
 }
 
-static void test_review_fd_guard_udp67(void **state) { (void)state; fd_guard_bypass(0); }
-static void test_review_fd_guard_icmp_short(void **state) { (void)state; fd_guard_bypass(1); }
-static void test_review_fd_guard_tcp_frag(void **state) { (void)state; fd_guard_bypass(2); }
+static void test_fd_guard_udp67(void **state) { (void)state; fd_guard_bypass(0); }
+static void test_fd_guard_icmp_short(void **state) { (void)state; fd_guard_bypass(1); }
+static void test_fd_guard_tcp_frag(void **state) { (void)state; fd_guard_bypass(2); }
 
 /*
- * Review: slirp's TCP timers run only inside slirp_pollfds_poll(), which
+ * slirp's TCP timers run only inside slirp_pollfds_poll(), which
  * this backend calls on socket events and when its poll timer fires; but
  * slirp_refill() re-arms that one-shot timer to "now + timeout" after every
  * guest frame.  A guest that keeps sending anything (here an ARP request
@@ -740,7 +740,7 @@ static void chatter(void *opaque)
 	net_backend_send(chatter_fx->b, chatter_arp, sizeof(chatter_arp));
 }
 
-static void test_review_timers_starved_by_guest_traffic(void **state)
+static void test_timers_run_under_guest_traffic(void **state)
 {
 	unsigned int retrans[2];
 	(void)state;
@@ -799,10 +799,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_restrict),
 	cmocka_unit_test(test_connection_flood_keeps_fds),
 	cmocka_unit_test(test_connection_flood_keeps_fds_selectable),
-	cmocka_unit_test(test_review_fd_guard_udp67),
-	cmocka_unit_test(test_review_fd_guard_icmp_short),
-	cmocka_unit_test(test_review_fd_guard_tcp_frag),
-	cmocka_unit_test(test_review_timers_starved_by_guest_traffic),
+	cmocka_unit_test(test_fd_guard_udp67),
+	cmocka_unit_test(test_fd_guard_icmp_short),
+	cmocka_unit_test(test_fd_guard_tcp_frag),
+	cmocka_unit_test(test_timers_run_under_guest_traffic),
 };
 
 UNIT_SUITE(net_slirp, tests);

@@ -162,9 +162,9 @@ static void test_tap_bad_name_message(void **state)
 }
 
 /*
- * Review: once the interface is deleted under the VMM (ip link del, a
- * network manager), the tun fd polls EPOLLERR for ever and read() fails
- * with EBADFD; tap_readable() returns and is called again at once: the
+ * Once the interface is deleted under the VMM (ip link del, a network
+ * manager), the tun fd polls EPOLLERR for ever and read() fails with
+ * EBADFD; a reader that just returns is called again at once and the
  * event loop spins.  Counted through can_receive, which the reader asks
  * before every read: with no traffic at all it should be asked a handful
  * of times in 300 ms, not hundreds of thousands.
@@ -209,7 +209,7 @@ static void spin_child(void)
 	_exit(spin_asks > 100 ? 7 : 0);
 }
 
-static void test_review_tap_deleted_spins(void **state)
+static void test_tap_deleted_no_spin(void **state)
 {
 	int st;
 	(void)state;
@@ -228,7 +228,7 @@ static void test_review_tap_deleted_spins(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_tap_frames_both_ways),
 	cmocka_unit_test(test_tap_bad_name_message),
-	cmocka_unit_test(test_review_tap_deleted_spins),
+	cmocka_unit_test(test_tap_deleted_no_spin),
 };
 
 UNIT_SUITE(net_tap, tests);

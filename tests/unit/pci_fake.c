@@ -64,9 +64,9 @@ static void fake_set_gsi(void *ctx, unsigned int gsi, int level)
 	f->gsi_calls[gsi]++;
 }
 
-struct pci_bus *pf_bus(struct fake_host *f, bool with_memory)
+struct pci_bus_host pf_host(struct fake_host *f, bool with_memory)
 {
-	struct pci_bus_host h = {
+	return (struct pci_bus_host){
 		.traps = &f->traps,
 		.map_memory = with_memory ? fake_map_memory : NULL,
 		.unmap_memory = with_memory ? fake_unmap_memory : NULL,
@@ -74,6 +74,12 @@ struct pci_bus *pf_bus(struct fake_host *f, bool with_memory)
 		.set_gsi = fake_set_gsi,
 		.ctx = f,
 	};
+}
+
+struct pci_bus *pf_bus(struct fake_host *f, bool with_memory)
+{
+	struct pci_bus_host h = pf_host(f, with_memory);
+
 	return pci_bus_create(&h);
 }
 

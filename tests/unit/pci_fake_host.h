@@ -35,7 +35,10 @@ struct fake_host {
 	unsigned int gsi_calls[24];
 };
 
-/* A bus over the fake; with_memory false leaves map_memory out. */
+/* The fake as a pci_bus_host (f its ctx), for what makes its bus itself
+ * (pci_host_create()); with_memory false leaves map_memory out. */
+struct pci_bus_host pf_host(struct fake_host *f, bool with_memory);
+/* A bus over the fake: pci_bus_create(pf_host(f, with_memory)). */
 struct pci_bus *pf_bus(struct fake_host *f, bool with_memory);
 const struct fake_map *pf_find(const struct fake_host *f, uint64_t gpa);
 unsigned int pf_nmaps(const struct fake_host *f);

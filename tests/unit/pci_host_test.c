@@ -16,29 +16,18 @@
 #include "vmm/acpi.h"
 #include "vmm/dev/pci_host.h"
 #include "vmm/pci.h"
+#include "pci_fake_host.h"
 
 struct fx {
-	struct trap_map traps;
+	struct fake_host fake;        /* the trap map, the GSI levels */
 	struct pci_host *h;
 	struct pci_bus *bus;
-	int gsi[24];
-	unsigned int gsi_calls[24];
 	/* a 1-byte device at 0xCF9, as sysctl.c registers it */
 	unsigned int cf9_writes;
 	uint8_t cf9_last;
 	/* a PCI device with INTA in slot 5 */
 	struct pci_dev dev;
 };
-
-static void fx_set_gsi(void *ctx, unsigned int gsi, int level)
-{
-	struct fx *f = ctx;
-
-	assert_true(gsi < 24);
-	assert_int_not_equal(f->gsi[gsi], level);
-	f->gsi[gsi] = level;
-	f->gsi_calls[gsi]++;
-}
 
 static uint64_t cf9_read(void *opaque, uint64_t off, unsigned int size)
 {
@@ -62,17 +51,13 @@ static const struct trap_ops cf9_ops = { cf9_read, cf9_write };
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct pci_bus_host host;
 
-	if (!f || trap_map_init(&f->traps))
+	if (!f || trap_map_init(&f->fake.traps))
 		return -1;
-	memset(&host, 0, sizeof(host));
-	host.traps = &f->traps;
-	host.set_gsi = fx_set_gsi;
-	host.ctx = f;
-	if (trap_register(&f->traps, TRAP_PIO, 0xCF9, 1, &cf9_ops, f))
+	struct pci_bus_host host = pf_host(&f->fake, false);
+	if (trap_register(&f->fake.traps, TRAP_PIO, 0xCF9, 1, &cf9_ops, f))
 		return -1;
-	if (pci_host_create(&host, &f->h) || pci_host_register_ports(f->h, &f->traps))
+	if (pci_host_create(&host, &f->h) || pci_host_register_ports(f->h, &f->fake.traps))
 		return -1;
 	f->bus = pci_host_bus(f->h);
 	pci_dev_init(&f->dev, "nic", 0x10EC, 0x8139, 0x020000, 0x20, 0, 0);
@@ -89,8 +74,8 @@ static int teardown(void **state)
 
 	pci_host_destroy(f->h);
 	/* the host's ports are gone, the 0xCF9 device stays */
-	assert_int_equal(f->traps.count[TRAP_PIO], 1);
-	trap_map_destroy(&f->traps);
+	assert_int_equal(f->fake.traps.count[TRAP_PIO], 1);
+	trap_map_destroy(&f->fake.traps);
 	free(f);
 	return 0;
 }
@@ -101,7 +86,7 @@ static uint32_t in(struct fx *f, uint16_t port, unsigned int size)
 	uint8_t data[4] = { 0 };
 	uint32_t v = 0;
 
-	trap_dispatch(&f->traps, TRAP_PIO, port, data, size, false);
+	trap_dispatch(&f->fake.traps, TRAP_PIO, port, data, size, false);
 	memcpy(&v, data, size);
 	return v;
 }
@@ -111,7 +96,7 @@ static void out(struct fx *f, uint16_t port, unsigned int size, uint32_t val)
 	uint8_t data[4];
 
 	memcpy(data, &val, 4);
-	trap_dispatch(&f->traps, TRAP_PIO, port, data, size, true);
+	trap_dispatch(&f->fake.traps, TRAP_PIO, port, data, size, true);
 }
 
 static uint32_t cfg_addr(unsigned int devfn, unsigned int reg)
@@ -297,37 +282,37 @@ static void test_pirq_routing(void **state)
 
 	/* 05.0 INTA: PIRQ (5 + 1 - 1) % 4 = B, GSI 17; no ISA IRQ while disabled */
 	pci_intx(&f->dev, 1);
-	assert_int_equal(f->gsi[17], 1);
+	assert_int_equal(f->fake.gsi[17], 1);
 	for (int i = 0; i < 16; i++)
-		assert_int_equal(f->gsi_calls[i], 0);
+		assert_int_equal(f->fake.gsi_calls[i], 0);
 	/* SeaBIOS routes PIRQB to IRQ 10: the asserted line shows up there */
 	cfg_wr(f, ISA, PIIX3_PIRQRC + 1, 1, 10);
-	assert_int_equal(f->gsi[10], 1);
+	assert_int_equal(f->fake.gsi[10], 1);
 	cfg_wr(f, ISA, PIIX3_PIRQRC + 1, 1, 11);
-	assert_int_equal(f->gsi[10], 0);
-	assert_int_equal(f->gsi[11], 1);
+	assert_int_equal(f->fake.gsi[10], 0);
+	assert_int_equal(f->fake.gsi[11], 1);
 	pci_intx(&f->dev, 0);
-	assert_int_equal(f->gsi[11], 0);
-	assert_int_equal(f->gsi[17], 0);
+	assert_int_equal(f->fake.gsi[11], 0);
+	assert_int_equal(f->fake.gsi[17], 0);
 	pci_intx(&f->dev, 1);
-	assert_int_equal(f->gsi[11], 1);
+	assert_int_equal(f->fake.gsi[11], 1);
 	/* bit 7 disables the route; reserved IRQ numbers route nowhere */
 	cfg_wr(f, ISA, PIIX3_PIRQRC + 1, 1, 0x8B);
-	assert_int_equal(f->gsi[11], 0);
+	assert_int_equal(f->fake.gsi[11], 0);
 	cfg_wr(f, ISA, PIIX3_PIRQRC + 1, 1, 0x02);
 	cfg_wr(f, ISA, PIIX3_PIRQRC + 1, 1, 0x0D);
 	for (int i = 0; i < 16; i++)
-		assert_int_equal(f->gsi[i], 0);
+		assert_int_equal(f->fake.gsi[i], 0);
 	/* a system reset lowers INTx and disables every route */
 	cfg_wr(f, ISA, PIIX3_PIRQRC + 1, 1, 0x05);
-	assert_int_equal(f->gsi[5], 1);
+	assert_int_equal(f->fake.gsi[5], 1);
 	pci_host_reset(f->h);
-	assert_int_equal(f->gsi[5], 0);
-	assert_int_equal(f->gsi[17], 0);
+	assert_int_equal(f->fake.gsi[5], 0);
+	assert_int_equal(f->fake.gsi[17], 0);
 	assert_int_equal(cfg_rd(f, ISA, PIIX3_PIRQRC, 4), 0x80808080);
 	pci_intx(&f->dev, 1);
 	for (int i = 0; i < 16; i++)
-		assert_int_equal(f->gsi[i], 0);
+		assert_int_equal(f->fake.gsi[i], 0);
 	pci_intx(&f->dev, 0);
 }
 
@@ -362,8 +347,8 @@ static void test_assign_default_routes(void **state)
 	assert_int_equal(cfg_rd(f, 5 << 3, PCI_INTERRUPT_LINE, 1), 10);   /* PIRQB */
 	assert_int_equal(cfg_rd(f, 5 << 3, PCI_COMMAND, 2) & 7, 7);
 	pci_intx(&f->dev, 1);
-	assert_int_equal(f->gsi[10], 1);
-	assert_int_equal(f->gsi[17], 1);
+	assert_int_equal(f->fake.gsi[10], 1);
+	assert_int_equal(f->fake.gsi[17], 1);
 	pci_intx(&f->dev, 0);
 	/* the chipset functions keep their hardwired COMMAND values */
 	assert_int_equal(cfg_rd(f, HB, PCI_COMMAND, 2), 0x0006);
@@ -374,7 +359,6 @@ static void test_snapshot(void **state)
 {
 	struct fx *f = *state;
 	struct fx g;
-	struct pci_bus_host host;
 	struct snap s, l;
 
 	out(f, 0x4D1, 1, 0x0C);
@@ -386,13 +370,10 @@ static void test_snapshot(void **state)
 	assert_int_equal(pci_host_snapshot(f->h, &s), 0);
 
 	memset(&g, 0, sizeof(g));
-	memset(&host, 0, sizeof(host));
-	assert_int_equal(trap_map_init(&g.traps), 0);
-	host.traps = &g.traps;
-	host.set_gsi = fx_set_gsi;
-	host.ctx = &g;
+	assert_int_equal(trap_map_init(&g.fake.traps), 0);
+	struct pci_bus_host host = pf_host(&g.fake, false);
 	assert_int_equal(pci_host_create(&host, &g.h), 0);
-	assert_int_equal(pci_host_register_ports(g.h, &g.traps), 0);
+	assert_int_equal(pci_host_register_ports(g.h, &g.fake.traps), 0);
 	g.bus = pci_host_bus(g.h);
 	pci_dev_init(&g.dev, "nic", 0x10EC, 0x8139, 0x020000, 0x20, 0, 0);
 	pci_set_irq_pin(&g.dev, 1);
@@ -410,14 +391,14 @@ static void test_snapshot(void **state)
 	assert_int_equal(cfg_rd(&g, HB, I440FX_SMRAM, 1), 0x1A);
 	/* the routes took effect: 05.0 INTA is PIRQB -> IRQ 10 */
 	pci_intx(&g.dev, 1);
-	assert_int_equal(g.gsi[10], 1);
+	assert_int_equal(g.fake.gsi[10], 1);
 	pci_intx(&g.dev, 0);
 
 	/* a snapshot of something else is refused */
 	snap_init_load(&l, s.buf, s.len);
 	assert_int_not_equal(pci_dev_snapshot(&g.dev, &l), 0);
 	pci_host_destroy(g.h);
-	trap_map_destroy(&g.traps);
+	trap_map_destroy(&g.fake.traps);
 	snap_free(&s);
 }
 
@@ -477,7 +458,7 @@ static void *stress_reader(void *arg)
 
 	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED))
 		for (uint64_t a = 0xE0000000; a < 0xE0003000; a += 0x801)
-			if (trap_dispatch(&st->f->traps, TRAP_MMIO, a, data, 4, false))
+			if (trap_dispatch(&st->f->fake.traps, TRAP_MMIO, a, data, 4, false))
 				__atomic_add_fetch(&st->hits, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
@@ -517,10 +498,10 @@ static void test_concurrent_config_and_bar(void **state)
 	pthread_join(th, NULL);
 	assert_true(st.hits > 0);
 	cfg_wr(f, devfn, PCI_COMMAND, 2, 0);
-	assert_int_equal(f->traps.count[TRAP_MMIO], 0);
+	assert_int_equal(f->fake.traps.count[TRAP_MMIO], 0);
 	pci_intx(&d, 0);
 	pci_bus_remove(f->bus, &d);
-	assert_int_equal(f->gsi[18], 0);
+	assert_int_equal(f->fake.gsi[18], 0);
 }
 
 /* ---- the DSDT's PCI root bridge ---------------------------------------------------------- */

@@ -245,13 +245,13 @@ static void test_tx_needs_csum(void **state)
 }
 
 /*
- * Review: NEEDS_CSUM over data whose sum is all ones folds to 0x0000; the
+ * NEEDS_CSUM over data whose sum is all ones folds to 0x0000; the
  * device stores that.  For UDP a zero checksum means "none", and over IPv6
  * it is invalid (RFC 8200 8.1): a Linux receiver on a tap drops the
  * datagram.  Linux's skb_checksum_help() and QEMU store 0xffff instead
  * (CSUM_MANGLED_0), which is the same value in ones' complement.
  */
-static void test_review_tx_csum_zero_for_udp(void **state)
+static void test_tx_csum_zero_for_udp(void **state)
 {
 	struct fx *f = *state;
 	uint8_t hdr[12] = { 0 }, frame[14 + 40 + 8 + 2];
@@ -589,7 +589,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_tx_plain, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_tx_needs_csum, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_review_tx_csum_zero_for_udp, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_tx_csum_zero_for_udp, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_tx_hostile, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_tx_budget, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_rx_single, setup, teardown),
