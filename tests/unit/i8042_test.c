@@ -8,74 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i8042_testutil.h"
 #include "vmm/dev/i8042.h"
 #include "vmm/snap.h"
-
-struct fixture {
-	int kbd_level, aux_level;
-	unsigned int kbd_rises, aux_rises;
-	unsigned int resets, other_req;
-	struct i8042 *c;
-};
-
-static void fake_irq(void *ctx, unsigned int gsi, int level)
-{
-	struct fixture *f = ctx;
-	int *l = gsi == 1 ? &f->kbd_level : &f->aux_level;
-	unsigned int *r = gsi == 1 ? &f->kbd_rises : &f->aux_rises;
-
-	if (level && !*l)
-		(*r)++;
-	*l = level;
-}
-
-static void fake_req(void *ctx, enum vm_request req)
-{
-	struct fixture *f = ctx;
-	if (req == VM_REQ_RESET)
-		f->resets++;
-	else
-		f->other_req++;
-}
-
-static struct i8042 *make(struct fixture *f)
-{
-	struct irq_line kbd = { fake_irq, f, 1 };
-	struct irq_line aux = { fake_irq, f, 12 };
-	struct vm_request_cb req = { fake_req, f };
-	return i8042_create(&kbd, &aux, &req);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->c = make(f);
-	if (!f->c) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	i8042_destroy(f->c);
-	free(f);
-	return 0;
-}
-
-/* Reads one byte the way a polling driver does; -1 when nothing waits. */
-static int rd(struct i8042 *c)
-{
-	if (!(i8042_read_status(c) & I8042_STR_OBF))
-		return -1;
-	return i8042_read_data(c);
-}
 
 static void cmd(struct i8042 *c, uint8_t v)
 {
@@ -90,7 +25,7 @@ static void set_ctr(struct i8042 *c, uint8_t v)
 
 static void test_self_test_and_ctr(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 
 	uint8_t st = i8042_read_status(c);
@@ -98,37 +33,37 @@ static void test_self_test_and_ctr(void **state)
 	assert_int_equal(st & (I8042_STR_OBF | I8042_STR_IBF), 0);
 	cmd(c, 0xaa);
 	assert_true(i8042_read_status(c) & I8042_STR_CMD);
-	assert_int_equal(rd(c), 0x55);
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), 0x55);
+	assert_int_equal(i8042_fx_read(c), -1);
 	assert_true(i8042_read_status(c) & I8042_STR_SYS);
 	cmd(c, 0xab);
-	assert_int_equal(rd(c), 0x00);
+	assert_int_equal(i8042_fx_read(c), 0x00);
 	cmd(c, 0xa9);
-	assert_int_equal(rd(c), 0x00);
+	assert_int_equal(i8042_fx_read(c), 0x00);
 
 	/* command byte round trip, as Linux reads it twice */
 	cmd(c, 0x20);
-	assert_int_equal(rd(c), 0x45);
+	assert_int_equal(i8042_fx_read(c), 0x45);
 	set_ctr(c, 0x47 | I8042_CTR_AUXDIS);
 	assert_false(i8042_read_status(c) & I8042_STR_CMD);
 	cmd(c, 0x20);
-	assert_int_equal(rd(c), 0x67);
+	assert_int_equal(i8042_fx_read(c), 0x67);
 	/* aux enable/disable show in the command byte */
 	cmd(c, 0xa8);
 	cmd(c, 0x20);
-	assert_int_equal(rd(c), 0x47);
+	assert_int_equal(i8042_fx_read(c), 0x47);
 	cmd(c, 0xa7);
 	cmd(c, 0x20);
-	assert_int_equal(rd(c), 0x67);
+	assert_int_equal(i8042_fx_read(c), 0x67);
 	cmd(c, 0xad);
 	cmd(c, 0x20);
-	assert_int_equal(rd(c), 0x77);
+	assert_int_equal(i8042_fx_read(c), 0x77);
 	cmd(c, 0xae);
 	/* other RAM bytes */
 	i8042_write_cmd(c, 0x65);
 	i8042_write_data(c, 0x99);
 	cmd(c, 0x25);
-	assert_int_equal(rd(c), 0x99);
+	assert_int_equal(i8042_fx_read(c), 0x99);
 	/* SYS flag follows the command byte */
 	set_ctr(c, 0x00);
 	assert_false(i8042_read_status(c) & I8042_STR_SYS);
@@ -136,7 +71,7 @@ static void test_self_test_and_ctr(void **state)
 
 static void test_reset_requests(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 
 	cmd(c, 0xfe);
@@ -149,14 +84,14 @@ static void test_reset_requests(void **state)
 
 	/* output port: read, write with A20, then drop bit 0 */
 	cmd(c, 0xd0);
-	int op = rd(c);
+	int op = i8042_fx_read(c);
 	assert_int_equal(op & 0x03, 0x03);
 	cmd(c, 0xd1);
 	i8042_write_data(c, 0x03);
 	assert_int_equal(f->resets, 2);
 	cmd(c, 0xdd);
 	cmd(c, 0xd0);
-	assert_int_equal(rd(c) & 0x03, 0x01);
+	assert_int_equal(i8042_fx_read(c) & 0x03, 0x01);
 	cmd(c, 0xd1);
 	i8042_write_data(c, 0x02);
 	assert_int_equal(f->resets, 3);
@@ -167,83 +102,83 @@ static void test_reset_requests(void **state)
 	cmd(c, 0xae);
 	i8042_write_data(c, 0xf2);
 	assert_int_equal(f->resets, 3);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 }
 
 static void test_keyboard_commands(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 
 	set_ctr(c, 0x04);        /* no translation, no interrupts */
 	i8042_write_data(c, 0xff);
-	assert_int_equal(rd(c), 0xfa);
-	assert_int_equal(rd(c), 0xaa);
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xaa);
+	assert_int_equal(i8042_fx_read(c), -1);
 	i8042_write_data(c, 0xf2);
-	assert_int_equal(rd(c), 0xfa);
-	assert_int_equal(rd(c), 0xab);
-	assert_int_equal(rd(c), 0x83);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xab);
+	assert_int_equal(i8042_fx_read(c), 0x83);
 	i8042_write_data(c, 0xed);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_write_data(c, 0x07);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_write_data(c, 0xf3);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_write_data(c, 0x20);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_write_data(c, 0xee);
-	assert_int_equal(rd(c), 0xee);
+	assert_int_equal(i8042_fx_read(c), 0xee);
 	i8042_write_data(c, 0xfe);   /* resend */
-	assert_int_equal(rd(c), 0xee);
+	assert_int_equal(i8042_fx_read(c), 0xee);
 	i8042_write_data(c, 0x42);   /* unknown */
-	assert_int_equal(rd(c), 0xfe);
+	assert_int_equal(i8042_fx_read(c), 0xfe);
 	/* scancode set: get, set 1, get, bad */
 	i8042_write_data(c, 0xf0);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_write_data(c, 0x00);
-	assert_int_equal(rd(c), 0xfa);
-	assert_int_equal(rd(c), 0x02);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0x02);
 	i8042_write_data(c, 0xf0);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_write_data(c, 0x01);
-	assert_int_equal(rd(c), 0xfa);
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), -1);
 	i8042_write_data(c, 0xf0);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_write_data(c, 0x00);
-	assert_int_equal(rd(c), 0xfa);
-	assert_int_equal(rd(c), 0x01);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0x01);
 	i8042_write_data(c, 0xf0);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_write_data(c, 0x09);
-	assert_int_equal(rd(c), 0xfe);
+	assert_int_equal(i8042_fx_read(c), 0xfe);
 	/* set 1 chosen at the keyboard: it converts itself */
 	const uint8_t a_break[] = { 0xf0, 0x1c };
 	i8042_kbd_input(c, a_break, sizeof(a_break));
-	assert_int_equal(rd(c), 0x9e);
+	assert_int_equal(i8042_fx_read(c), 0x9e);
 	/* disable: input dropped; enable: flows again */
 	i8042_write_data(c, 0xf5);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_kbd_input(c, a_break, sizeof(a_break));
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), -1);
 	i8042_write_data(c, 0xf4);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	const uint8_t a_make[] = { 0x1c };
 	i8042_kbd_input(c, a_make, 1);
-	assert_int_equal(rd(c), 0x1c);     /* F5 restored set 2 */
+	assert_int_equal(i8042_fx_read(c), 0x1c);     /* F5 restored set 2 */
 
 	/* identify through the translating controller reads AB 41 */
 	set_ctr(c, 0x44);
 	i8042_write_data(c, 0xf2);
-	assert_int_equal(rd(c), 0xfa);
-	assert_int_equal(rd(c), 0xab);
-	assert_int_equal(rd(c), 0x41);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xab);
+	assert_int_equal(i8042_fx_read(c), 0x41);
 }
 
 static void test_translation(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 	/* A down, A up, Right (E0 74) down and up, Enter, F7 (83) */
 	const uint8_t a_make[] = { 0x1c }, a_break[] = { 0xf0, 0x1c };
@@ -260,19 +195,19 @@ static void test_translation(void **state)
 	i8042_kbd_input(c, f7_break, sizeof(f7_break));
 	const int want[] = { 0x1e, 0x9e, 0xe0, 0x4d, 0xe0, 0xcd, 0x1c, 0x41, 0xc1, -1 };
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		assert_int_equal(rd(c), want[i]);
+		assert_int_equal(i8042_fx_read(c), want[i]);
 
 	/* translation off: set 2 bytes as they are */
 	set_ctr(c, 0x04);
 	i8042_kbd_input(c, r_break, sizeof(r_break));
-	assert_int_equal(rd(c), 0xe0);
-	assert_int_equal(rd(c), 0xf0);
-	assert_int_equal(rd(c), 0x74);
+	assert_int_equal(i8042_fx_read(c), 0xe0);
+	assert_int_equal(i8042_fx_read(c), 0xf0);
+	assert_int_equal(i8042_fx_read(c), 0x74);
 }
 
 static void test_irq(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 	const uint8_t k[] = { 0x1c }, k2[] = { 0xf0, 0x1c };
 
@@ -313,85 +248,85 @@ static void test_irq(void **state)
 	/* keyboard port disabled: data waits, controller replies still come */
 	cmd(c, 0xad);
 	i8042_kbd_input(c, k, 1);
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), -1);
 	cmd(c, 0x20);
-	assert_int_equal(rd(c), 0x17);
+	assert_int_equal(i8042_fx_read(c), 0x17);
 	cmd(c, 0xae);
 	assert_int_equal(f->kbd_level, 1);
-	assert_int_equal(rd(c), 0x1c);
+	assert_int_equal(i8042_fx_read(c), 0x1c);
 }
 
 static void test_mouse(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 
 	set_ctr(c, 0x47);
 	cmd(c, 0xd4);
 	i8042_write_data(c, 0xff);
 	assert_int_equal(f->aux_level, 1);
-	assert_int_equal(rd(c), 0xfa);
-	assert_int_equal(rd(c), 0xaa);
-	assert_int_equal(rd(c), 0x00);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xaa);
+	assert_int_equal(i8042_fx_read(c), 0x00);
 	cmd(c, 0xd4);
 	i8042_write_data(c, 0xf2);
-	assert_int_equal(rd(c), 0xfa);
-	assert_int_equal(rd(c), 0x00);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0x00);
 	/* not enabled yet: motion dropped */
 	i8042_mouse_input(c, 5, 5, 0, 0);
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), -1);
 	/* IntelliMouse knock */
 	const uint8_t knock[] = { 0xf3, 200, 0xf3, 100, 0xf3, 80, 0xf2 };
 	for (size_t i = 0; i < sizeof(knock); i++) {
 		cmd(c, 0xd4);
 		i8042_write_data(c, knock[i]);
-		assert_int_equal(rd(c), 0xfa);
+		assert_int_equal(i8042_fx_read(c), 0xfa);
 	}
-	assert_int_equal(rd(c), 0x03);
+	assert_int_equal(i8042_fx_read(c), 0x03);
 	/* status request */
 	cmd(c, 0xd4);
 	i8042_write_data(c, 0xe8);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	cmd(c, 0xd4);
 	i8042_write_data(c, 0x03);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	cmd(c, 0xd4);
 	i8042_write_data(c, 0xe9);
-	assert_int_equal(rd(c), 0xfa);
-	assert_int_equal(rd(c), 0x00);
-	assert_int_equal(rd(c), 0x03);
-	assert_int_equal(rd(c), 80);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0x00);
+	assert_int_equal(i8042_fx_read(c), 0x03);
+	assert_int_equal(i8042_fx_read(c), 80);
 	/* enable and move: right 5, down 3, wheel 1, left button */
 	cmd(c, 0xd4);
 	i8042_write_data(c, 0xf4);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	i8042_mouse_input(c, 5, 3, 1, I8042_BTN_LEFT);
 	assert_true(i8042_read_status(c) & I8042_STR_AUXOBF);
-	assert_int_equal(rd(c), 0x08 | 0x20 | 0x01);
-	assert_int_equal(rd(c), 5);
-	assert_int_equal(rd(c), 0xfd);
-	assert_int_equal(rd(c), 0x01);
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), 0x08 | 0x20 | 0x01);
+	assert_int_equal(i8042_fx_read(c), 5);
+	assert_int_equal(i8042_fx_read(c), 0xfd);
+	assert_int_equal(i8042_fx_read(c), 0x01);
+	assert_int_equal(i8042_fx_read(c), -1);
 	/* a big motion is split */
 	i8042_mouse_input(c, -300, 0, 0, 0);
-	assert_int_equal(rd(c), 0x18);
-	assert_int_equal(rd(c), 0x01);   /* -255 */
-	assert_int_equal(rd(c), 0);
-	assert_int_equal(rd(c), 0);
-	assert_int_equal(rd(c), 0x18);
-	assert_int_equal(rd(c), 0xd3);   /* -45 */
-	assert_int_equal(rd(c), 0);
-	assert_int_equal(rd(c), 0);
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), 0x18);
+	assert_int_equal(i8042_fx_read(c), 0x01);   /* -255 */
+	assert_int_equal(i8042_fx_read(c), 0);
+	assert_int_equal(i8042_fx_read(c), 0);
+	assert_int_equal(i8042_fx_read(c), 0x18);
+	assert_int_equal(i8042_fx_read(c), 0xd3);   /* -45 */
+	assert_int_equal(i8042_fx_read(c), 0);
+	assert_int_equal(i8042_fx_read(c), 0);
+	assert_int_equal(i8042_fx_read(c), -1);
 	/* unknown command */
 	cmd(c, 0xd4);
 	i8042_write_data(c, 0x01);
-	assert_int_equal(rd(c), 0xfe);
+	assert_int_equal(i8042_fx_read(c), 0xfe);
 }
 
 static void test_queue_bound(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 	uint8_t big[I8042_QUEUE_SIZE + 1];
 
@@ -404,7 +339,7 @@ static void test_queue_bound(void **state)
 	 * byte the overrun code (set 2: 00) */
 	unsigned int n = 0;
 	int last = 0, v;
-	while ((v = rd(c)) >= 0) {
+	while ((v = i8042_fx_read(c)) >= 0) {
 		n++;
 		last = v;
 	}
@@ -413,7 +348,7 @@ static void test_queue_bound(void **state)
 	/* an event that can never fit is refused */
 	memset(big, 0x1c, sizeof(big));
 	i8042_kbd_input(c, big, sizeof(big));
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), -1);
 	/* a multi-byte event is dropped whole, never split: one byte in the
 	 * output buffer, 61 queued, 3 bytes free of which the last is kept
 	 * for the overrun code */
@@ -424,7 +359,7 @@ static void test_queue_bound(void **state)
 	const uint8_t r_break[] = { 0xe0, 0xf0, 0x74 };
 	i8042_kbd_input(c, r_break, sizeof(r_break));   /* dropped */
 	n = 0;
-	while ((v = rd(c)) >= 0) {
+	while ((v = i8042_fx_read(c)) >= 0) {
 		n++;
 		last = v;
 		assert_true(v == 0x1c || (n == I8042_QUEUE_SIZE - 1 && v == 0x00));
@@ -434,11 +369,11 @@ static void test_queue_bound(void **state)
 	/* mouse packets likewise */
 	cmd(c, 0xd4);
 	i8042_write_data(c, 0xf4);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	for (int i = 0; i < 100; i++)
 		i8042_mouse_input(c, 1, 1, 0, 0);
 	n = 0;
-	while (rd(c) >= 0)
+	while (i8042_fx_read(c) >= 0)
 		n++;
 	/* the first packet's first byte waits in the output buffer */
 	assert_int_equal(n, 3 + ((I8042_QUEUE_SIZE - 2) / 3) * 3);
@@ -446,8 +381,8 @@ static void test_queue_bound(void **state)
 
 static void test_snapshot_round_trip(void **state)
 {
-	struct fixture *f = *state;
-	struct fixture g;
+	struct i8042_fx *f = *state;
+	struct i8042_fx g;
 	struct i8042 *c = f->c;
 	struct snap s, l;
 	const uint8_t keys[] = { 0x1c, 0xf0, 0x1c, 0xe0, 0x74 };
@@ -466,7 +401,7 @@ static void test_snapshot_round_trip(void **state)
 	snap_init_save(&s);
 	assert_int_equal(i8042_snapshot(c, &s), 0);
 	memset(&g, 0, sizeof(g));
-	struct i8042 *d = make(&g);
+	struct i8042 *d = i8042_fx_make(&g);
 	assert_non_null(d);
 	snap_init_load(&l, s.buf, s.len);
 	assert_int_equal(i8042_snapshot(d, &l), 0);
@@ -483,12 +418,12 @@ static void test_snapshot_round_trip(void **state)
 	}
 	cmd(c, 0x21);
 	cmd(d, 0x21);
-	assert_int_equal(rd(d), rd(c));
+	assert_int_equal(i8042_fx_read(d), i8042_fx_read(c));
 	cmd(c, 0xd4);
 	i8042_write_data(c, 0x01);   /* the pending E8 argument */
 	cmd(d, 0xd4);
 	i8042_write_data(d, 0x01);
-	assert_int_equal(rd(d), rd(c));
+	assert_int_equal(i8042_fx_read(d), i8042_fx_read(c));
 	assert_int_equal(g.resets, 0);
 
 	/* a corrupt keyboard scancode set is refused */
@@ -508,29 +443,29 @@ static void test_snapshot_round_trip(void **state)
 
 static void test_reset(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 	const uint8_t k[] = { 0x1c };
 
 	set_ctr(c, 0x00);
 	i8042_kbd_input(c, k, 1);
 	i8042_reset(c);
-	assert_int_equal(rd(c), -1);
+	assert_int_equal(i8042_fx_read(c), -1);
 	cmd(c, 0x20);
-	assert_int_equal(rd(c), 0x45);
+	assert_int_equal(i8042_fx_read(c), 0x45);
 	assert_int_equal(f->kbd_level, 0);
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup_teardown(test_self_test_and_ctr, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_reset_requests, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_keyboard_commands, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_translation, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_irq, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_mouse, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_queue_bound, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_snapshot_round_trip, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_self_test_and_ctr, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_reset_requests, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_keyboard_commands, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_translation, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_irq, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_mouse, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_queue_bound, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_snapshot_round_trip, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_reset, i8042_fx_setup, i8042_fx_teardown),
 };
 
 UNIT_SUITE(i8042, tests);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "display/input.h"
+#include "i8042_testutil.h"
 #include "vmm/dev/i8042.h"
 
 struct sink_log {
@@ -76,13 +77,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int rd(struct i8042 *c)
-{
-	if (!(i8042_read_status(c) & I8042_STR_OBF))
-		return -1;
-	return i8042_read_data(c);
-}
-
 static void test_keys_to_ps2(void **state)
 {
 	struct fixture *f = *state;
@@ -91,9 +85,9 @@ static void test_keys_to_ps2(void **state)
 	assert_true(input_key_is_down(f->in, KEY_A));
 	input_key(f->in, KEY_A, false);
 	assert_false(input_key_is_down(f->in, KEY_A));
-	assert_int_equal(rd(f->c), 0x1E);
-	assert_int_equal(rd(f->c), 0x9E);
-	assert_int_equal(rd(f->c), -1);
+	assert_int_equal(i8042_fx_read(f->c), 0x1E);
+	assert_int_equal(i8042_fx_read(f->c), 0x9E);
+	assert_int_equal(i8042_fx_read(f->c), -1);
 
 	/* a release without press, unknown and out-of-range codes: nothing */
 	input_key(f->in, KEY_B, false);
@@ -101,7 +95,7 @@ static void test_keys_to_ps2(void **state)
 	input_key(f->in, KEY_MUTE, false);
 	input_key(f->in, 0, true);
 	input_key(f->in, 100000, true);
-	assert_int_equal(rd(f->c), -1);
+	assert_int_equal(i8042_fx_read(f->c), -1);
 	assert_false(input_key_is_down(f->in, 100000));
 
 	/* typematic repeat passes; release_all releases what is down */
@@ -109,14 +103,14 @@ static void test_keys_to_ps2(void **state)
 	input_key(f->in, KEY_LEFTCTRL, true);
 	input_key(f->in, KEY_RIGHT, true);
 	input_release_all(f->in);
-	assert_int_equal(rd(f->c), 0x1D);
-	assert_int_equal(rd(f->c), 0x1D);
-	assert_int_equal(rd(f->c), 0xE0);
-	assert_int_equal(rd(f->c), 0x4D);
-	assert_int_equal(rd(f->c), 0x9D);
-	assert_int_equal(rd(f->c), 0xE0);
-	assert_int_equal(rd(f->c), 0xCD);
-	assert_int_equal(rd(f->c), -1);
+	assert_int_equal(i8042_fx_read(f->c), 0x1D);
+	assert_int_equal(i8042_fx_read(f->c), 0x1D);
+	assert_int_equal(i8042_fx_read(f->c), 0xE0);
+	assert_int_equal(i8042_fx_read(f->c), 0x4D);
+	assert_int_equal(i8042_fx_read(f->c), 0x9D);
+	assert_int_equal(i8042_fx_read(f->c), 0xE0);
+	assert_int_equal(i8042_fx_read(f->c), 0xCD);
+	assert_int_equal(i8042_fx_read(f->c), -1);
 	assert_false(input_key_is_down(f->in, KEY_LEFTCTRL));
 }
 
@@ -128,14 +122,14 @@ static void test_key_sink(void **state)
 	input_set_key_sink(f->in, &s);
 	/* inactive: PS/2 still */
 	input_key(f->in, KEY_X, true);
-	assert_int_equal(rd(f->c), 0x2D);
+	assert_int_equal(i8042_fx_read(f->c), 0x2D);
 	/* the guest's driver comes: new presses go to the sink ... */
 	f->log.active = true;
 	input_key(f->in, KEY_Y, true);
 	/* ... but X's release follows its press to PS/2 */
 	input_key(f->in, KEY_X, false);
-	assert_int_equal(rd(f->c), 0xAD);
-	assert_int_equal(rd(f->c), -1);
+	assert_int_equal(i8042_fx_read(f->c), 0xAD);
+	assert_int_equal(i8042_fx_read(f->c), -1);
 	input_key(f->in, KEY_Y, false);
 	assert_int_equal(f->log.nkeys, 2);
 	assert_int_equal(f->log.codes[0], KEY_Y);
@@ -154,7 +148,7 @@ static void test_key_sink(void **state)
 	assert_int_equal(f->log.nkeys, 5);
 	input_key(f->in, KEY_Z, true);
 	assert_int_equal(f->log.nkeys, 5);
-	assert_int_equal(rd(f->c), 0x2C);
+	assert_int_equal(i8042_fx_read(f->c), 0x2C);
 }
 
 /* Enables PS/2 mouse reporting and drains the ACK. */
@@ -162,12 +156,12 @@ static void mouse_on(struct i8042 *c)
 {
 	i8042_write_cmd(c, 0xD4);
 	i8042_write_data(c, 0xF4);
-	assert_int_equal(rd(c), 0xFA);
+	assert_int_equal(i8042_fx_read(c), 0xFA);
 }
 
 static void expect_packet(struct i8042 *c, int dx, int dy, unsigned int buttons)
 {
-	int b0 = rd(c), bx = rd(c), by = rd(c);
+	int b0 = i8042_fx_read(c), bx = i8042_fx_read(c), by = i8042_fx_read(c);
 	assert_true(b0 >= 0 && bx >= 0 && by >= 0);
 	int x = (b0 & 0x10) ? bx - 256 : bx;
 	int y = (b0 & 0x20) ? by - 256 : by;
@@ -199,7 +193,7 @@ static void test_pointer_ps2(void **state)
 	input_pointer_abs(f->in, 10, 10, 800, 600, 0, 0);
 	expect_packet(f->c, 0, 0, 0);
 	input_pointer_abs(f->in, 10, 10, 0, 600, 0, 0);
-	assert_int_equal(rd(f->c), -1);
+	assert_int_equal(i8042_fx_read(f->c), -1);
 }
 
 static void test_pointer_abs_sink(void **state)
@@ -225,7 +219,7 @@ static void test_pointer_abs_sink(void **state)
 	assert_int_equal(f->log.x, INPUT_ABS_MAX / 2);
 	assert_int_equal(f->log.y, 0);
 	assert_int_equal(f->log.nabs, 3);
-	assert_int_equal(rd(f->c), -1);      /* nothing went to PS/2 */
+	assert_int_equal(i8042_fx_read(f->c), -1);      /* nothing went to PS/2 */
 	/* relative motion is PS/2's */
 	input_pointer_rel(f->in, 1, 1, 0, 0);
 	expect_packet(f->c, 1, 1, 0);

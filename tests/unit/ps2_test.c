@@ -13,63 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i8042_testutil.h"
 #include "vmm/dev/i8042.h"
 #include "vmm/snap.h"
-
-struct fixture {
-	int kbd_level, aux_level;
-	struct i8042 *c;
-};
-
-static void fake_irq(void *ctx, unsigned int gsi, int level)
-{
-	struct fixture *f = ctx;
-
-	if (gsi == 1)
-		f->kbd_level = level;
-	else
-		f->aux_level = level;
-}
-
-static struct i8042 *make(struct fixture *f)
-{
-	struct irq_line kbd = { fake_irq, f, 1 };
-	struct irq_line aux = { fake_irq, f, 12 };
-
-	return i8042_create(&kbd, &aux, NULL);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->c = make(f);
-	if (!f->c) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	i8042_destroy(f->c);
-	free(f);
-	return 0;
-}
-
-/* One byte as a polling driver reads it; -1 when nothing waits. */
-static int rd(struct i8042 *c)
-{
-	if (!(i8042_read_status(c) & I8042_STR_OBF))
-		return -1;
-	return i8042_read_data(c);
-}
 
 /* Reads n bytes and then nothing more; want[i] < 0 ends early. */
 #define EXPECT(c, ...) expect_bytes((c), (const int[]){ __VA_ARGS__, -1 }, __LINE__)
@@ -77,7 +23,7 @@ static int rd(struct i8042 *c)
 static void expect_bytes(struct i8042 *c, const int *want, int line)
 {
 	for (unsigned int i = 0;; i++) {
-		int got = rd(c);
+		int got = i8042_fx_read(c);
 
 		if (got != want[i])
 			fail_msg("line %d: byte %u is %d (%#x), want %d (%#x); -1: none",
@@ -127,7 +73,7 @@ static void type_ab(struct i8042 *c)
  */
 static void test_kbd_keys_survive_commands(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 
 	set_ctr(c, 0x04);                  /* no translation, no interrupts */
@@ -196,7 +142,7 @@ static void test_kbd_keys_survive_commands(void **state)
  */
 static void test_kbd_reply_before_queued_scancodes(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 
 	set_ctr(c, 0x04);
@@ -225,7 +171,7 @@ static void test_kbd_reply_before_queued_scancodes(void **state)
 /* Keys typed while ED, F3 or F0 waits for its argument come after it. */
 static void test_kbd_keys_while_argument_pending(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 	static const uint8_t cmds[][2] = { { 0xed, 0x02 }, { 0xf3, 0x00 }, { 0xf0, 0x00 } };
 
@@ -262,7 +208,7 @@ static void test_kbd_keys_while_argument_pending(void **state)
  */
 static void test_mouse_command_mid_stream(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 
 	set_ctr(c, 0x04);
@@ -271,7 +217,7 @@ static void test_mouse_command_mid_stream(void **state)
 	i8042_mouse_input(c, 5, 0, 0, 0);          /* 08 05 00 */
 	i8042_mouse_input(c, -3, 0, 0, 0);         /* 18 fd 00 */
 	i8042_mouse_input(c, 0, -2, 0, 0);         /* 08 00 02 */
-	assert_int_equal(rd(c), 0x08);             /* 05 moves in */
+	assert_int_equal(i8042_fx_read(c), 0x08);             /* 05 moves in */
 	aux(c, 0xe9);                              /* status request */
 	EXPECT(c, 0x05, 0xfa, 0x20, 0x02, 100, 0x18, 0xfd, 0x00, 0x08, 0x00, 0x02);
 
@@ -331,7 +277,7 @@ static void test_mouse_command_mid_stream(void **state)
  */
 static void test_queue_bound_flood(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
 	unsigned int n = 0, zeros = 0;
 	int v, last = -1;
@@ -344,7 +290,7 @@ static void test_queue_bound_flood(void **state)
 			type(c, a_make, sizeof(a_make));
 	}
 	/* the stream parses as whole events up to the overrun code */
-	while ((v = rd(c)) >= 0) {
+	while ((v = i8042_fx_read(c)) >= 0) {
 		n++;
 		if (v == 0x00) {
 			zeros++;
@@ -353,8 +299,8 @@ static void test_queue_bound_flood(void **state)
 		}
 		assert_int_equal(zeros, 0);
 		if (v == 0xe0) {
-			assert_int_equal(rd(c), 0xf0);
-			assert_int_equal(rd(c), 0x74);
+			assert_int_equal(i8042_fx_read(c), 0xf0);
+			assert_int_equal(i8042_fx_read(c), 0x74);
 			n += 2;
 		} else {
 			assert_int_equal(v, 0x1c);
@@ -373,9 +319,9 @@ static void test_queue_bound_flood(void **state)
 	for (int i = 0; i < 1000; i++)
 		type(c, a_make, sizeof(a_make));
 	kbd(c, 0x00);
-	assert_int_equal(rd(c), 0xfa);
+	assert_int_equal(i8042_fx_read(c), 0xfa);
 	n = 0;
-	while ((v = rd(c)) >= 0) {
+	while ((v = i8042_fx_read(c)) >= 0) {
 		n++;
 		last = v;
 	}
@@ -387,7 +333,7 @@ static void test_queue_bound_flood(void **state)
 	for (int i = 0; i < 1000; i++)
 		type(c, a_make, sizeof(a_make));
 	n = 0;
-	while ((v = rd(c)) >= 0) {
+	while ((v = i8042_fx_read(c)) >= 0) {
 		n++;
 		if (v != 0x1e)
 			break;
@@ -407,7 +353,7 @@ static void test_queue_bound_flood(void **state)
 	for (int i = 0; i < 1000; i++)
 		i8042_mouse_input(c, 1, 0, 0, 0);
 	n = 0;
-	while ((v = rd(c)) >= 0) {
+	while ((v = i8042_fx_read(c)) >= 0) {
 		assert_int_equal(v, n % 3 == 0 ? 0x08 : n % 3 == 1 ? 0x01 : 0x00);
 		n++;
 	}
@@ -421,9 +367,9 @@ static void test_queue_bound_flood(void **state)
  */
 static void test_snapshot_replies_and_held_keys(void **state)
 {
-	struct fixture *f = *state;
+	struct i8042_fx *f = *state;
 	struct i8042 *c = f->c;
-	struct fixture g = { 0 };
+	struct i8042_fx g = { 0 };
 	struct snap s, l;
 
 	set_ctr(c, 0x04);
@@ -432,7 +378,7 @@ static void test_snapshot_replies_and_held_keys(void **state)
 	kbd(c, 0xf2);                      /* FA in the controller, AB 83 not */
 	snap_init_save(&s);
 	assert_int_equal(i8042_snapshot(c, &s), 0);
-	struct i8042 *d = make(&g);
+	struct i8042 *d = i8042_fx_make(&g);
 	assert_non_null(d);
 	snap_init_load(&l, s.buf, s.len);
 	assert_int_equal(i8042_snapshot(d, &l), 0);
@@ -483,7 +429,7 @@ static void test_snapshot_replies_and_held_keys(void **state)
 	v1[ver_at] = 1;
 	v1[kbd_at] = 1;
 	v1[kbd_at + 1 + 4] = 0xfa;
-	struct i8042 *e = make(&g);
+	struct i8042 *e = i8042_fx_make(&g);
 	assert_non_null(e);
 	snap_init_load(&l, v1, s.len - 2 * reply_len);
 	assert_int_equal(i8042_snapshot(e, &l), 0);
@@ -516,12 +462,12 @@ static void test_snapshot_replies_and_held_keys(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup_teardown(test_kbd_keys_survive_commands, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_kbd_reply_before_queued_scancodes, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_kbd_keys_while_argument_pending, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_mouse_command_mid_stream, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_queue_bound_flood, setup, teardown),
-	cmocka_unit_test_setup_teardown(test_snapshot_replies_and_held_keys, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_kbd_keys_survive_commands, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_kbd_reply_before_queued_scancodes, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_kbd_keys_while_argument_pending, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_mouse_command_mid_stream, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_queue_bound_flood, i8042_fx_setup, i8042_fx_teardown),
+	cmocka_unit_test_setup_teardown(test_snapshot_replies_and_held_keys, i8042_fx_setup, i8042_fx_teardown),
 };
 
 UNIT_SUITE(ps2, tests);
