@@ -344,6 +344,19 @@ static unsigned int send_syns(struct fx *f, const uint8_t *smac, uint16_t port,
 	return refused;
 }
 
+/* How many sockets (up to max) the process can still open; all closed again. */
+static int files_left(int max)
+{
+	int fds[128], n = 0;
+
+	assert_true(max <= 128);
+	while (n < max && (fds[n] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
+		n++;
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	return n;
+}
+
 /* Sets the soft open-file limit to want (at most the hard limit); the old one into old. */
 static void set_nofile(rlim_t want, struct rlimit *old)
 {
@@ -418,17 +431,14 @@ static void test_connection_flood_keeps_fds(void **state)
 	struct fx f;
 	uint8_t smac[6];
 	uint16_t port;
-	int l = listen_backlog(&port, 1024), probe[SPARE], opened = 0;
+	int l = listen_backlog(&port, 1024), opened;
 	(void)state;
 
 	set_nofile(256, &old);
 	fx_open_arp(&f, "user", smac);
 	unsigned int refused = send_syns(&f, smac, port, 20000, N);
 	/* the process can still open files: SPARE sockets, as a viewer would */
-	while (opened < SPARE && (probe[opened] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
-		opened++;
-	for (int i = 0; i < opened; i++)
-		close(probe[i]);
+	opened = files_left(SPARE);
 	fx_close(&f);
 	close(l);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
@@ -695,7 +705,7 @@ static void fd_guard_bypass(int kind)
 	uint8_t smac[6], fr[2][60];
 	size_t lens[2];
 	uint16_t port;
-	int l = listen_backlog(&port, 1024), probe[SPARE], opened = 0;
+	int l = listen_backlog(&port, 1024), opened;
 	unsigned int refused = 0;
 
 	set_nofile(256, &old);
@@ -706,10 +716,7 @@ static void fd_guard_bypass(int kind)
 			if (net_backend_send(f.b, fr[j], lens[j]) < 0)
 				refused++;
 	}
-	while (opened < SPARE && (probe[opened] = socket(AF_INET, SOCK_STREAM, 0)) >= 0)
-		opened++;
-	for (int i = 0; i < opened; i++)
-		close(probe[i]);
+	opened = files_left(SPARE);
 	fx_close(&f);
 	close(l);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);

@@ -66,25 +66,52 @@ static void frame_make(uint8_t *f, size_t len, uint8_t seed)
 		f[i] = (uint8_t)(i * 13 + seed);
 }
 
-static void child(void)
+/*
+ * In the child: a private network namespace, an event loop in t and a tap
+ * backend on IFNAME (made by ttyvm, as root may) with can_receive as given.
+ */
+static struct net_backend *child_tap(struct tfx *t, struct nic_config *nic,
+				     bool (*can_receive)(void *opaque))
 {
-	struct nic_config nic;
 	struct net_backend *b;
-	struct tfx t = { 0 };
 	char why[256], err[512];
-	uint8_t out[100], in[2048];
 
 	if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
 		CHILD_FAIL(3, "cannot make a network namespace (unshare: %s): this test needs "
 			   "root or unprivileged user namespaces", strerror(errno));
-	if (evloop_create(&t.el) < 0)
+	if (evloop_create(&t->el) < 0)
 		CHILD_FAIL(1, "evloop_create");
-	if (net_nic_parse("tap,ifname=" IFNAME, &nic, why, sizeof(why)) < 0)
+	if (net_nic_parse("tap,ifname=" IFNAME, nic, why, sizeof(why)) < 0)
 		CHILD_FAIL(1, "%s", why);
-	struct net_backend_params p = { .nic = &nic, .vm_name = "t", .el = t.el,
-					.cb = { tfx_receive, NULL, &t } };
+	struct net_backend_params p = { .nic = nic, .vm_name = "t", .el = t->el,
+					.cb = { tfx_receive, can_receive, t } };
 	if (net_backend_create(&p, &b, err, sizeof(err)) < 0)
 		CHILD_FAIL(4, "%s", err);
+	return b;
+}
+
+/* Runs fn in a child process; fails the test with what unless it exits 0. */
+static void in_child(void (*fn)(void), const char *what)
+{
+	int st;
+
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		fn();
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("%s (status %d; its reason is printed above)", what,
+			 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+static void child(void)
+{
+	struct nic_config nic;
+	struct tfx t = { 0 };
+	uint8_t out[100], in[2048];
+	struct net_backend *b = child_tap(&t, &nic, NULL);
 
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 	struct ifreq ifr;
@@ -135,18 +162,8 @@ static void child(void)
 
 static void test_tap_frames_both_ways(void **state)
 {
-	int st;
 	(void)state;
-
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		child();
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("the tap test failed (status %d; its reason is printed above)",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	in_child(child, "the tap test failed");
 }
 
 /* Without a tun device the message names /dev/net/tun (checked through
@@ -181,20 +198,8 @@ static bool spin_can_receive(void *opaque)
 static void spin_child(void)
 {
 	struct nic_config nic;
-	struct net_backend *b;
 	struct tfx t = { 0 };
-	char why[256], err[512];
-
-	if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
-		CHILD_FAIL(3, "unshare: %s", strerror(errno));
-	if (evloop_create(&t.el) < 0)
-		CHILD_FAIL(1, "evloop_create");
-	if (net_nic_parse("tap,ifname=" IFNAME, &nic, why, sizeof(why)) < 0)
-		CHILD_FAIL(1, "%s", why);
-	struct net_backend_params p = { .nic = &nic, .vm_name = "t", .el = t.el,
-					.cb = { tfx_receive, spin_can_receive, &t } };
-	if (net_backend_create(&p, &b, err, sizeof(err)) < 0)
-		CHILD_FAIL(4, "%s", err);
+	struct net_backend *b = child_tap(&t, &nic, spin_can_receive);
 	if (system("ip link del " IFNAME) != 0)
 		CHILD_FAIL(1, "ip link del failed");
 	struct evloop_timer *tm = evloop_timer_new(t.el, tfx_timeout, t.el);
@@ -211,18 +216,8 @@ static void spin_child(void)
 
 static void test_tap_deleted_no_spin(void **state)
 {
-	int st;
 	(void)state;
-
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		spin_child();
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("status %d: the event loop spins on a deleted tap",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	in_child(spin_child, "the event loop spins on a deleted tap");
 }
 
 static const struct CMUnitTest tests[] = {
