@@ -83,7 +83,7 @@ struct net_slirp {
 	struct net_backend b;     /* first */
 	Slirp *slirp;
 	struct evloop_timer *poll_timer;
-	int epfd;                 /* slirp's sockets; -1 until made */
+	int epfd;                 /* slirp's sockets */
 	struct slirp_fdstate *fds; /* indexed by fd number */
 	unsigned int nfds;        /* entries in fds */
 	unsigned int fd_limit;    /* RLIMIT_NOFILE: fds never go higher */
@@ -93,8 +93,7 @@ struct net_slirp {
 	unsigned int npfd, pfd_cap;
 	int64_t poll_due;         /* when poll_timer fires (CLOCK_MONOTONIC ns), 0: idle */
 	unsigned int probe_in;    /* socket-opening frames until the next fd look */
-	bool fds_short;           /* the last look found the reserve reached */
-	int lowest_free;          /* what it found (-1: none free) */
+	int lowest_free;          /* what the last look found (-1: none free) */
 	struct in_addr vhost;     /* slirp's own address (DHCP goes there) */
 	bool in_round;            /* guards against re-entry from callbacks */
 	bool warned, warned_full;
@@ -468,15 +467,14 @@ static bool slirp_fds_short(struct net_slirp *s, unsigned int *limit_out)
 	*limit_out = limit;
 	if (s->probe_in > 0) {
 		s->probe_in--;
-		return s->fds_short;
+	} else {
+		s->probe_in = SLIRP_FD_PROBE_EVERY - 1;
+		fd = fcntl(s->epfd, F_DUPFD_CLOEXEC, 0);
+		if (fd >= 0)
+			close(fd);
+		s->lowest_free = fd;
 	}
-	s->probe_in = SLIRP_FD_PROBE_EVERY - 1;
-	fd = fcntl(s->epfd, F_DUPFD_CLOEXEC, 0);
-	if (fd >= 0)
-		close(fd);
-	s->lowest_free = fd;
-	s->fds_short = fd < 0 || (unsigned int)fd >= limit - reserve;
-	return s->fds_short;
+	return s->lowest_free < 0 || (unsigned int)s->lowest_free >= limit - reserve;
 }
 
 static int slirp_backend_send(struct net_backend *b, const uint8_t *frame, size_t len)
