@@ -236,6 +236,22 @@ static void ps2_v1_pending_reply(struct ps2_queue *q, struct ps2_reply *r, struc
 		ps2_reply_push(r, ps2_queue_pop(q));
 }
 
+/*
+ * A device has a byte for the controller: its reply, else queued input
+ * unless a command awaits its argument.  Taking it remembers it for FE.
+ */
+static bool ps2_dev_ready(const struct ps2_reply *r, const struct ps2_queue *q,
+			  uint8_t pending)
+{
+	return ps2_reply_ready(r) || (q->count && !pending);
+}
+
+static uint8_t ps2_dev_take(struct ps2_reply *r, struct ps2_queue *q, uint8_t *last)
+{
+	*last = ps2_reply_ready(r) ? ps2_reply_pop(r) : ps2_queue_pop(q);
+	return *last;
+}
+
 static void kbd_reply(struct ps2_kbd *k, uint8_t b)
 {
 	ps2_reply_push(&k->r, b);
@@ -373,15 +389,12 @@ void ps2_kbd_write(struct ps2_kbd *k, uint8_t b)
 
 bool ps2_kbd_ready(const struct ps2_kbd *k)
 {
-	return ps2_reply_ready(&k->r) || (k->q.count && !k->pending);
+	return ps2_dev_ready(&k->r, &k->q, k->pending);
 }
 
 uint8_t ps2_kbd_take(struct ps2_kbd *k)
 {
-	uint8_t b = ps2_reply_ready(&k->r) ? ps2_reply_pop(&k->r) : ps2_queue_pop(&k->q);
-
-	k->last = b;
-	return b;
+	return ps2_dev_take(&k->r, &k->q, &k->last);
 }
 
 void ps2_kbd_reset(struct ps2_kbd *k)
@@ -619,15 +632,12 @@ void ps2_mouse_write(struct ps2_mouse *m, uint8_t b)
 
 bool ps2_mouse_ready(const struct ps2_mouse *m)
 {
-	return ps2_reply_ready(&m->r) || (m->q.count && !m->pending);
+	return ps2_dev_ready(&m->r, &m->q, m->pending);
 }
 
 uint8_t ps2_mouse_take(struct ps2_mouse *m)
 {
-	uint8_t b = ps2_reply_ready(&m->r) ? ps2_reply_pop(&m->r) : ps2_queue_pop(&m->q);
-
-	m->last = b;
-	return b;
+	return ps2_dev_take(&m->r, &m->q, &m->last);
 }
 
 void ps2_mouse_reset(struct ps2_mouse *m)
