@@ -70,11 +70,6 @@ static struct vm_proc start_kernel(const char *tests, const char *display)
 	return p;
 }
 
-static uint32_t pattern(unsigned int x, unsigned int y)
-{
-	return (x & 255) << 16 | (y & 255) << 8 | ((x ^ y) & 255);
-}
-
 static void connect_or_fail(struct rfb *c, int port)
 {
 	if (rfb_connect(c, "127.0.0.1", port, 20000) != 0)
@@ -121,7 +116,7 @@ static void test_vnc_vbe_pixels(void **state)
 		bad = 0;
 		for (unsigned int y = 0; y < 480; y++)
 			for (unsigned int x = 0; x < 640; x++)
-				bad += (c.pix[y * 640 + x] & 0xFFFFFF) != pattern(x, y);
+				bad += (c.pix[y * 640 + x] & 0xFFFFFF) != harness_vbe_pattern(x, y);
 		if (!bad)
 			break;
 		usleep(200 * 1000);
@@ -431,7 +426,7 @@ static void test_vnc_password_and_viewers(void **state)
 		struct rfb *v = i ? &b : &a;
 		assert_int_equal(rfb_request(v, false), 0);
 		assert_int_equal(rfb_read_update(v, 10000), 1);
-		assert_int_equal(v->pix[3 * 640 + 5] & 0xFFFFFF, pattern(5, 3));
+		assert_int_equal(v->pix[3 * 640 + 5] & 0xFFFFFF, harness_vbe_pattern(5, 3));
 	}
 	rfb_close(&a);
 	rfb_close(&b);
@@ -543,7 +538,7 @@ static void test_sdl_xvfb(void **state)
 			for (unsigned int xx = 0; xx < 640; xx++) {
 				const uint8_t *q = px + 3 * (y * 640 + xx);
 				uint32_t v = (uint32_t)q[0] << 16 | (uint32_t)q[1] << 8 | q[2];
-				bad += v != pattern(xx, y);
+				bad += v != harness_vbe_pattern(xx, y);
 			}
 		free(px);
 		if (bad)

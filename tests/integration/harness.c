@@ -205,6 +205,11 @@ static int listen_loopback(uint16_t port)
 	return s;
 }
 
+uint32_t harness_vbe_pattern(unsigned int x, unsigned int y)
+{
+	return (x & 255) << 16 | (y & 255) << 8 | ((x ^ y) & 255);
+}
+
 uint16_t harness_free_port(int *keep)
 {
 	struct sockaddr_in sa;

@@ -76,6 +76,9 @@ int harness_vnc_port(struct vm_proc *p, int timeout_s);
  * left open in *keep (the caller closes it) when keep is not NULL.
  */
 uint16_t harness_free_port(int *keep);
+/* The colour (0xRRGGBB) the test kernel's vbe mode paints at x, y
+ * (tests/guests/display.c). */
+uint32_t harness_vbe_pattern(unsigned int x, unsigned int y);
 /*
  * A VNC display N (0-99) whose port 5900 + N on 127.0.0.1 is free now,
  * searched from :99 down (ttyvm's own choice goes up from :0, so the two

@@ -54,6 +54,15 @@
 #define IPXE_TIMEOUT 150
 #define IPXE_ROM "/usr/lib/ipxe/qemu/pxe-virtio.rom"
 
+/* Seconds since t0 (CLOCK_MONOTONIC). */
+static double since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static pid_t http_server(const char *dir, uint16_t port)
 {
 	char ps[8];
@@ -84,6 +93,36 @@ static pid_t http_server(const char *dir, uint16_t port)
 	kill(pid, SIGTERM);
 	fail_msg("python3 -m http.server on 127.0.0.1:%u did not come up", port);
 	return -1;
+}
+
+/* One file served over HTTP from a fresh directory on 127.0.0.1:port. */
+struct served {
+	char dir[32], path[128];
+	uint16_t port;
+	pid_t pid;
+};
+
+static void serve_file(struct served *h, const char *name, const char *content)
+{
+	FILE *f;
+
+	snprintf(h->dir, sizeof(h->dir), "/tmp/ttyvm-net-XXXXXX");
+	assert_non_null(mkdtemp(h->dir));
+	snprintf(h->path, sizeof(h->path), "%s/%s", h->dir, name);
+	f = fopen(h->path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	h->port = harness_free_port(NULL);
+	h->pid = http_server(h->dir, h->port);
+}
+
+static void serve_stop(struct served *h)
+{
+	kill(h->pid, SIGTERM);
+	waitpid(h->pid, NULL, 0);
+	unlink(h->path);
+	rmdir(h->dir);
 }
 
 /*
@@ -117,11 +156,9 @@ static bool host_pm_interrupts_ok(char *why, size_t len)
 
 static void test_ipxe_dhcp_http(void **state)
 {
-	char dir[] = "/tmp/ttyvm-net-XXXXXX", path[128], url[96], spec[160];
+	char url[96], spec[160];
 	struct vm_proc p;
-	uint16_t port;
-	pid_t srv;
-	FILE *f;
+	struct served srv;
 	(void)state;
 
 	harness_require_kvm();
@@ -129,15 +166,9 @@ static void test_ipxe_dhcp_http(void **state)
 		fail_msg("%s: %s (install the Debian package ipxe-qemu)", IPXE_ROM, strerror(errno));
 	char why[160];
 	bool host_ok = host_pm_interrupts_ok(why, sizeof(why));
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/boot.ipxe", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "#!ipxe\necho TTYVM-IPXE-OK ${net0/ip} ${net0/gateway}\nsleep 600\n");
-	fclose(f);
-	port = harness_free_port(NULL);
-	srv = http_server(dir, port);
-	snprintf(url, sizeof(url), "http://10.0.2.2:%u/boot.ipxe", port);
+	serve_file(&srv, "boot.ipxe",
+		   "#!ipxe\necho TTYVM-IPXE-OK ${net0/ip} ${net0/gateway}\nsleep 600\n");
+	snprintf(url, sizeof(url), "http://10.0.2.2:%u/boot.ipxe", srv.port);
 	snprintf(spec, sizeof(spec), "user,bootfile=%s", url);
 	const char *argv[] = { "run", "--memory", "64M", "--boot", "net", "--net", spec,
 			       "--serial", "stdio", NULL };
@@ -149,10 +180,7 @@ static void test_ipxe_dhcp_http(void **state)
 		harness_wait_exit(&p, 5);
 	else
 		kill(p.pid, SIGTERM), harness_wait_exit(&p, 20);
-	kill(srv, SIGTERM);
-	waitpid(srv, NULL, 0);
-	unlink(path);
-	rmdir(dir);
+	serve_stop(&srv);
 	if (!banner)
 		fail_msg("iPXE did not run from the NIC's option ROM or did not take the device; "
 			 "output:\n%s\nstderr:\n%s", p.out, p.err);
@@ -257,33 +285,23 @@ static bool echo_through(uint16_t port, const char *msg, char *got, size_t gotle
  */
 static void test_guest_dhcp_and_forward(void **state)
 {
-	char dir[] = "/tmp/ttyvm-net-XXXXXX", path[128], token[64], want[96];
-	char spec[96], append[96], got[128];
-	uint16_t port = harness_free_port(NULL), hport = harness_free_port(NULL);
+	char token[64], body[96], want[96], spec[96], append[96], got[128];
+	uint16_t port = harness_free_port(NULL);
 	struct vm_proc p;
-	pid_t srv;
-	FILE *f;
+	struct served srv;
 	(void)state;
 
 	harness_require_kvm();
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/tk.txt", dir);
 	snprintf(token, sizeof(token), "TTYVM-HTTP-%d-%ld", (int)getpid(), (long)time(NULL));
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\nsecond line\n", token);
-	fclose(f);
-	srv = http_server(dir, hport);
+	snprintf(body, sizeof(body), "%s\nsecond line\n", token);
+	serve_file(&srv, "tk.txt", body);
 	snprintf(spec, sizeof(spec), "user,hostfwd=tcp::%u-:7", port);
-	snprintf(append, sizeof(append), "tk.test=virtionet,poweroff tk.http=%u", hport);
+	snprintf(append, sizeof(append), "tk.test=virtionet,poweroff tk.http=%u", srv.port);
 	const char *argv[] = { "run", "--kernel", harness_guest("testkernel.bzImage"),
 			       "--memory", "64M", "--append", append, "--net", spec, NULL };
 	harness_spawn(&p, argv);
 	bool listening = harness_wait_for(&p, "virtionet: tcp listening on 7", 120);
-	kill(srv, SIGTERM);
-	waitpid(srv, NULL, 0);
-	unlink(path);
-	rmdir(dir);
+	serve_stop(&srv);
 	if (!listening)
 		fail_msg("the guest did not get that far; output:\n%s\nstderr:\n%s", p.out, p.err);
 	assert_non_null(strstr(p.out, "virtionet: arp 10.0.2.2 is-at 52:55:0a:00:02:02"));
@@ -326,7 +344,7 @@ static void test_guest_flood_control(void **state)
 		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		struct timespec t0, t1;
+		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		assert_int_equal(send(fd, "status\n", 7, MSG_NOSIGNAL), 7);
@@ -340,9 +358,8 @@ static void test_guest_flood_control(void **state)
 			n += (size_t)r;
 		}
 		buf[n] = '\0';
-		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double dt = since(&t0);
 		close(fd);
-		double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		if (dt > worst)
 			worst = dt;
 		if (!strstr(buf, "ok state=running"))
@@ -372,21 +389,9 @@ static int teardown_flood_vm(void **state)
 	return 0;
 }
 
-static double since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-/* tests/guests/display.c's vbe pattern, and its corner mark n back from
- * the colour (n * 0x9E3779B1) & 0xFFFFFF: times the inverse mod 2^24. */
+/* The corner mark n of tests/guests/display.c back from its colour
+ * (n * 0x9E3779B1) & 0xFFFFFF: times the inverse mod 2^24. */
 #define FLOOD_MARK 32
-static uint32_t vbe_pattern(unsigned int x, unsigned int y)
-{
-	return (x & 255) << 16 | (y & 255) << 8 | ((x ^ y) & 255);
-}
 
 static uint32_t mark_number(uint32_t colour)
 {
@@ -458,14 +463,14 @@ static void test_guest_flood_display(void **state)
 		for (unsigned int y = 0; y < 480; y++)
 			for (unsigned int x = 0; x < 640; x++)
 				if ((x >= FLOOD_MARK || y >= FLOOD_MARK) &&
-				    (c.pix[y * 640 + x] & 0xFFFFFF) != vbe_pattern(x, y))
+				    (c.pix[y * 640 + x] & 0xFFFFFF) != harness_vbe_pattern(x, y))
 					bad++;
 		if (bad)
 			fail_msg("update %u: %u pixels outside the corner differ from the "
 				 "pattern", n, bad);
 		/* the corner's last line: fully painted once its first is */
 		uint32_t corner = c.pix[(FLOOD_MARK - 1) * 640 + FLOOD_MARK - 1] & 0xFFFFFF;
-		unsigned int m = corner == vbe_pattern(FLOOD_MARK - 1, FLOOD_MARK - 1) ?
+		unsigned int m = corner == harness_vbe_pattern(FLOOD_MARK - 1, FLOOD_MARK - 1) ?
 					 0 : mark_number(corner);
 		if (n == 0)
 			first = m;
